@@ -1,0 +1,59 @@
+// Command intercom is the door-station firmware: it turns an arm64 board with
+// a doorbell button, a door relay and a sound card into a SIP door station.
+//
+// Usage:
+//
+//	intercom <command> [arguments]
+//
+// Run "intercom help" for the list of commands.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+)
+
+// version and commit are stamped by the Makefile through -ldflags -X.
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+const usage = `intercom: SIP door-station firmware.
+
+Usage:
+  intercom <command> [arguments]
+
+Commands:
+  version   print the firmware version, commit and platform
+  help      print this help
+
+More commands (run, call, demo, check-config, devices, aec) arrive as the
+firmware's parts land; see README.md.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command line and returns the process exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "intercom %s (commit %s, %s, %s/%s)\n",
+			version, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "intercom: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}

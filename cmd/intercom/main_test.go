@@ -1,0 +1,37 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestRunVersion(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"version"}, &out, &errOut); code != 0 {
+		t.Fatalf("version exit status = %d, want 0; stderr %q", code, errOut.String())
+	}
+	if got := out.String(); !strings.HasPrefix(got, "intercom "+version+" (commit "+commit) {
+		t.Errorf("version output = %q", got)
+	}
+}
+
+func TestRunUnknownCommand(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"frobnicate"}, &out, &errOut); code != 2 {
+		t.Fatalf("exit status = %d, want 2", code)
+	}
+	if !strings.Contains(errOut.String(), `unknown command "frobnicate"`) {
+		t.Errorf("stderr = %q, want it to name the unknown command", errOut.String())
+	}
+}
+
+func TestRunNoArguments(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(nil, &out, &errOut); code != 2 {
+		t.Fatalf("exit status = %d, want 2", code)
+	}
+	if !strings.Contains(errOut.String(), "Usage:") {
+		t.Errorf("stderr = %q, want usage", errOut.String())
+	}
+}

@@ -1,0 +1,3 @@
+module intercom
+
+go 1.26.8

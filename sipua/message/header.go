@@ -1,0 +1,216 @@
+package message
+
+// headerID identifies a header field the package knows by name; hOther is
+// every other (extension) header field, compared by its name as received.
+type headerID uint8
+
+const (
+	hOther headerID = iota
+	hAccept
+	hAcceptContact
+	hAcceptEncoding
+	hAcceptLanguage
+	hAlertInfo
+	hAllow
+	hAllowEvents
+	hAuthenticationInfo
+	hAuthorization
+	hCallID
+	hCallInfo
+	hContact
+	hContentDisposition
+	hContentEncoding
+	hContentLanguage
+	hContentLength
+	hContentType
+	hCSeq
+	hDate
+	hErrorInfo
+	hEvent
+	hExpires
+	hFrom
+	hIdentity
+	hInReplyTo
+	hMaxForwards
+	hMinExpires
+	hMinSE
+	hOrganization
+	hPath
+	hPriority
+	hProxyAuthenticate
+	hProxyAuthorization
+	hProxyRequire
+	hRAck
+	hReason
+	hRecordRoute
+	hReferTo
+	hReferredBy
+	hRejectContact
+	hReplyTo
+	hRequestDisposition
+	hRequire
+	hRetryAfter
+	hRoute
+	hRSeq
+	hServer
+	hServiceRoute
+	hSessionExpires
+	hSubject
+	hSubscriptionState
+	hSupported
+	hTimestamp
+	hTo
+	hUnsupported
+	hUserAgent
+	hVia
+	hWarning
+	hWWWAuthenticate
+	numHeaderIDs
+)
+
+// headerInfo describes a known header field.
+type headerInfo struct {
+	name string // canonical spelling, as this package sends it
+	list bool   // the value is a comma-separated list (RFC 3261 §7.3.1)
+}
+
+var headerInfos = [numHeaderIDs]headerInfo{
+	hAccept:             {"Accept", true},
+	hAcceptContact:      {"Accept-Contact", true},
+	hAcceptEncoding:     {"Accept-Encoding", true},
+	hAcceptLanguage:     {"Accept-Language", true},
+	hAlertInfo:          {"Alert-Info", true},
+	hAllow:              {"Allow", true},
+	hAllowEvents:        {"Allow-Events", true},
+	hAuthenticationInfo: {"Authentication-Info", false},
+	hAuthorization:      {"Authorization", false},
+	hCallID:             {"Call-ID", false},
+	hCallInfo:           {"Call-Info", true},
+	hContact:            {"Contact", true},
+	hContentDisposition: {"Content-Disposition", false},
+	hContentEncoding:    {"Content-Encoding", true},
+	hContentLanguage:    {"Content-Language", true},
+	hContentLength:      {"Content-Length", false},
+	hContentType:        {"Content-Type", false},
+	hCSeq:               {"CSeq", false},
+	hDate:               {"Date", false},
+	hErrorInfo:          {"Error-Info", true},
+	hEvent:              {"Event", false},
+	hExpires:            {"Expires", false},
+	hFrom:               {"From", false},
+	hIdentity:           {"Identity", false},
+	hInReplyTo:          {"In-Reply-To", true},
+	hMaxForwards:        {"Max-Forwards", false},
+	hMinExpires:         {"Min-Expires", false},
+	hMinSE:              {"Min-SE", false},
+	hOrganization:       {"Organization", false},
+	hPath:               {"Path", true},
+	hPriority:           {"Priority", false},
+	hProxyAuthenticate:  {"Proxy-Authenticate", false},
+	hProxyAuthorization: {"Proxy-Authorization", false},
+	hProxyRequire:       {"Proxy-Require", true},
+	hRAck:               {"RAck", false},
+	hReason:             {"Reason", true},
+	hRecordRoute:        {"Record-Route", true},
+	hReferTo:            {"Refer-To", false},
+	hReferredBy:         {"Referred-By", false},
+	hRejectContact:      {"Reject-Contact", true},
+	hReplyTo:            {"Reply-To", false},
+	hRequestDisposition: {"Request-Disposition", true},
+	hRequire:            {"Require", true},
+	hRetryAfter:         {"Retry-After", false},
+	hRoute:              {"Route", true},
+	hRSeq:               {"RSeq", false},
+	hServer:             {"Server", false},
+	hServiceRoute:       {"Service-Route", true},
+	hSessionExpires:     {"Session-Expires", false},
+	hSubject:            {"Subject", false},
+	hSubscriptionState:  {"Subscription-State", false},
+	hSupported:          {"Supported", true},
+	hTimestamp:          {"Timestamp", false},
+	hTo:                 {"To", false},
+	hUnsupported:        {"Unsupported", true},
+	hUserAgent:          {"User-Agent", false},
+	hVia:                {"Via", true},
+	hWarning:            {"Warning", true},
+	hWWWAuthenticate:    {"WWW-Authenticate", false},
+}
+
+// compactForms maps the one-letter forms of RFC 3261 §7.3.3 and its
+// extensions (lower case) to the header they abbreviate.
+var compactForms = [26]headerID{
+	'a' - 'a': hAcceptContact,
+	'b' - 'a': hReferredBy,
+	'c' - 'a': hContentType,
+	'd' - 'a': hRequestDisposition,
+	'e' - 'a': hContentEncoding,
+	'f' - 'a': hFrom,
+	'i' - 'a': hCallID,
+	'j' - 'a': hRejectContact,
+	'k' - 'a': hSupported,
+	'l' - 'a': hContentLength,
+	'm' - 'a': hContact,
+	'r' - 'a': hReferTo,
+	's' - 'a': hSubject,
+	't' - 'a': hTo,
+	'u' - 'a': hAllowEvents,
+	'v' - 'a': hVia,
+	'x' - 'a': hSessionExpires,
+	'y' - 'a': hIdentity,
+}
+
+// byLowerName maps each known header's lower-case full name to its ID.
+var byLowerName = func() map[string]headerID {
+	m := make(map[string]headerID, numHeaderIDs)
+	for id := hOther + 1; id < numHeaderIDs; id++ {
+		var b []byte
+		for _, c := range []byte(headerInfos[id].name) {
+			b = append(b, lowerASCII[c])
+		}
+		m[string(b)] = id
+	}
+	return m
+}()
+
+// maxKnownNameLen is the length of the longest known header name.
+const maxKnownNameLen = len("Authentication-Info")
+
+// lookupHeader returns the ID of the header field called name, in any
+// letter case and in compact form, or hOther.
+func lookupHeader(name []byte) headerID {
+	if len(name) == 1 {
+		c := lowerASCII[name[0]]
+		if 'a' <= c && c <= 'z' {
+			return compactForms[c-'a']
+		}
+		return hOther
+	}
+	if len(name) > maxKnownNameLen {
+		return hOther
+	}
+	var lower [maxKnownNameLen]byte
+	for i, c := range name {
+		lower[i] = lowerASCII[c]
+	}
+	// Indexing a map with string(bytes) does not allocate.
+	return byLowerName[string(lower[:len(name)])]
+}
+
+// lookupHeaderString is lookupHeader for a name given as a string.
+func lookupHeaderString(name string) headerID {
+	if len(name) > maxKnownNameLen {
+		return hOther
+	}
+	var b [maxKnownNameLen]byte
+	return lookupHeader(b[:copy(b[:], name)])
+}
+
+// CanonicalName returns the canonical spelling of a header field name given
+// in any letter case or in compact form ("v" and "VIA" give "Via"), and name
+// itself when the package does not know the header field.
+func CanonicalName(name string) string {
+	if id := lookupHeaderString(name); id != hOther {
+		return headerInfos[id].name
+	}
+	return name
+}
