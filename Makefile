@@ -2,10 +2,12 @@
 #
 #   make build     host binary in bin/intercom
 #   make arm64     static, stripped linux/arm64 binary in bin/intercom-linux-arm64
-#   make test      the whole suite natively and as linux/arm64 under qemu
-#   make bench     benchmarks, with the sipgo comparison side by side
+#   make test      the whole suite natively and as linux/arm64 under qemu,
+#                  plus one pass of every benchmark as a smoke test
+#   make bench     benchmarks, with the sipgo comparison (bench/) side by side
 #   make lint      gofmt, go vet, staticcheck
-#   make fuzz      each fuzz target for FUZZTIME (default 30s)
+#   make fuzz      each fuzz target of FUZZPKGS for FUZZTIME (default 30s)
+#   make deps      install the Debian packages the tests need (as root)
 
 GO          ?= go
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -13,11 +15,35 @@ COMMIT      ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS     := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
+FUZZPKGS    ?= ./sipua/message
 BENCHTIME   ?= 1s
 BENCHCOUNT  ?= 1
 
-# Debian packages the tests need, by the command each provides.
-DEB_TOOLS := qemu-aarch64-static:qemu-user-static file:file
+# bench/ is a module of its own (it requires sipgo, which the firmware must
+# not); the targets cover it only once it exists.
+HAVE_BENCH  := $(wildcard bench/go.mod)
+
+# Debian packages the tests need, as COMMAND:PACKAGE pairs.
+DEB_TOOLS   := qemu-aarch64-static:qemu-user-static file:file
+
+# install-debs installs the Debian packages of the COMMAND:PACKAGE pairs in $(1)
+# whose command is missing: as root it runs apt-get; otherwise it prints the one
+# command that does and fails.
+define install-debs
+@missing=""; for t in $(1); do \
+	command -v "$${t%%:*}" >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
+if [ -z "$$missing" ]; then exit 0; fi; \
+if [ "$$(id -u)" != 0 ]; then \
+	echo "missing Debian packages:$$missing; run:" >&2; \
+	echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends$$missing" >&2; \
+	exit 1; \
+fi; \
+echo "apt-get install$$missing"; \
+apt-get update -qq || exit 1; \
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null || exit 1; \
+for t in $(1); do command -v "$${t%%:*}" >/dev/null 2>&1 || { \
+	echo "error: $${t%%:*} still missing after installing $${t#*:}" >&2; exit 1; }; done
+endef
 
 .PHONY: all build arm64 test test-native test-arm64 bench lint fuzz deps clean
 
@@ -27,6 +53,7 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/intercom ./cmd/intercom
 
 arm64:
+	$(call install-debs,file:file)
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath \
 		-ldflags '-s -w $(LDFLAGS)' -o bin/intercom-linux-arm64 ./cmd/intercom
 	@desc=$$(file -b bin/intercom-linux-arm64); echo "bin/intercom-linux-arm64: $$desc"; \
@@ -34,45 +61,46 @@ arm64:
 	*) echo "error: bin/intercom-linux-arm64 is not a statically linked ARM aarch64 ELF" >&2; exit 1;; esac
 	@echo "size: $$(stat -c %s bin/intercom-linux-arm64) bytes"
 
-# deps installs the Debian packages the tests use when run as root, and
-# otherwise names the one command that installs them.
 deps:
-	@missing=""; for t in $(DEB_TOOLS); do \
-		command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing:$$missing"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-				apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
-		else \
-			echo "missing Debian packages; run:" >&2; \
-			echo "  sudo apt-get install -y$$missing" >&2; exit 1; \
-		fi; \
-	fi
+	$(call install-debs,$(DEB_TOOLS))
 
 test: deps test-native test-arm64
 
+# The native run also runs each benchmark once (-benchtime 1x), so a broken
+# benchmark fails here rather than when someone measures.
 test-native:
-	$(GO) test -count=1 ./...
-	cd bench && $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./...
+	$(GO) test -count=1 -bench . -benchtime 1x ./...
+	$(if $(HAVE_BENCH),cd bench && $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./...,@echo "no bench/go.mod: bench module skipped")
 
-test-arm64:
-	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static ./...
+# go test -exec runs each test binary in its package directory, as a native
+# run does, so relative testdata paths work under qemu too.
+test-arm64: deps
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static ./...
 
 bench:
-	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./...
+	$(if $(HAVE_BENCH),cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./...,@echo "no bench/go.mod: bench module skipped")
 
+# gofmt checks every .go file in the tree (bench/ included, testdata not),
+# tracked or not, so an unformatted new file is caught before it is committed.
 lint:
-	@out=$$(gofmt -l $$(git ls-files '*.go') 2>&1); \
+	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*') </dev/null 2>&1); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	cd bench && $(GO) vet ./...
+	$(if $(HAVE_BENCH),cd bench && $(GO) vet ./...)
 	$(GO) run $(STATICCHECK) ./...
-	cd bench && $(GO) run $(STATICCHECK) ./...
+	$(if $(HAVE_BENCH),cd bench && $(GO) run $(STATICCHECK) ./...)
 
 fuzz:
-	@for f in $$($(GO) test -list '^Fuzz' ./sipua/message | grep '^Fuzz'); do \
-		echo "== $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./sipua/message || exit 1; done
+	@set -e; for p in $(FUZZPKGS); do \
+		list=$$($(GO) test -list '^Fuzz' $$p); \
+		targets=$$(printf '%s\n' "$$list" | grep '^Fuzz' || true); \
+		if [ -z "$$targets" ]; then echo "no fuzz targets in $$p"; continue; fi; \
+		for f in $$targets; do \
+			echo "== $$p $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$p; \
+		done; \
+	done
 
 clean:
 	rm -rf bin
