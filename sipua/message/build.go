@@ -73,12 +73,12 @@ var canonicalNames = func() (names [numHeaderIDs][]byte) {
 // AddHeader appends a header field; the value is copied. A known name is
 // written in its canonical form.
 func (m *Message) AddHeader(name, value string) {
-	addValue(m, lookupHeaderString(name), name, value)
+	addValue(m, lookupHeader(name), name, value)
 }
 
 // AddHeaderBytes is AddHeader with the value in a byte slice.
 func (m *Message) AddHeaderBytes(name string, value []byte) {
-	addValue(m, lookupHeaderString(name), name, value)
+	addValue(m, lookupHeader(name), name, value)
 }
 
 // SetHeader replaces every header field called name by one with value.
@@ -90,7 +90,7 @@ func (m *Message) SetHeader(name, value string) {
 // DelHeader removes every header field called name and returns how many it
 // removed.
 func (m *Message) DelHeader(name string) int {
-	id := lookupHeaderString(name)
+	id := lookupHeader(name)
 	kept := m.headers[:0]
 	for _, h := range m.headers {
 		if h.id != id || (id == hOther && !equalFoldString(h.name, name)) {

@@ -159,25 +159,41 @@ var compactForms = [26]headerID{
 	'y' - 'a': hIdentity,
 }
 
-// byLowerName maps each known header's lower-case full name to its ID.
-var byLowerName = func() map[string]headerID {
-	m := make(map[string]headerID, numHeaderIDs)
-	for id := hOther + 1; id < numHeaderIDs; id++ {
-		var b []byte
-		for _, c := range []byte(headerInfos[id].name) {
-			b = append(b, lowerASCII[c])
-		}
-		m[string(b)] = id
-	}
-	return m
-}()
+// Known header names are found in an open-addressed table hashed on their
+// length and first and last letters, compared without regard to case.
+const nameTableSize = 256 // a power of two, well above numHeaderIDs
 
-// maxKnownNameLen is the length of the longest known header name.
-const maxKnownNameLen = len("Authentication-Info")
+var (
+	lowerNames = func() (names [numHeaderIDs]string) {
+		for id := range names {
+			b := []byte(headerInfos[id].name)
+			for i, c := range b {
+				b[i] = lowerASCII[c]
+			}
+			names[id] = string(b)
+		}
+		return names
+	}()
+	nameTable = func() (t [nameTableSize]headerID) {
+		for id := hOther + 1; id < numHeaderIDs; id++ {
+			n := headerInfos[id].name
+			h := nameHash(n[0], n[len(n)-1], len(n))
+			for t[h] != hOther {
+				h = (h + 1) % nameTableSize
+			}
+			t[h] = id
+		}
+		return t
+	}()
+)
+
+func nameHash(first, last byte, n int) int {
+	return (int(lowerASCII[first])*31 + int(lowerASCII[last])*7 + n*13) % nameTableSize
+}
 
 // lookupHeader returns the ID of the header field called name, in any
 // letter case and in compact form, or hOther.
-func lookupHeader(name []byte) headerID {
+func lookupHeader[T string | []byte](name T) headerID {
 	if len(name) == 1 {
 		c := lowerASCII[name[0]]
 		if 'a' <= c && c <= 'z' {
@@ -185,31 +201,22 @@ func lookupHeader(name []byte) headerID {
 		}
 		return hOther
 	}
-	if len(name) > maxKnownNameLen {
+	if len(name) == 0 {
 		return hOther
 	}
-	var lower [maxKnownNameLen]byte
-	for i, c := range name {
-		lower[i] = lowerASCII[c]
+	for h := nameHash(name[0], name[len(name)-1], len(name)); nameTable[h] != hOther; h = (h + 1) % nameTableSize {
+		if equalFold(name, lowerNames[nameTable[h]]) {
+			return nameTable[h]
+		}
 	}
-	// Indexing a map with string(bytes) does not allocate.
-	return byLowerName[string(lower[:len(name)])]
-}
-
-// lookupHeaderString is lookupHeader for a name given as a string.
-func lookupHeaderString(name string) headerID {
-	if len(name) > maxKnownNameLen {
-		return hOther
-	}
-	var b [maxKnownNameLen]byte
-	return lookupHeader(b[:copy(b[:], name)])
+	return hOther
 }
 
 // CanonicalName returns the canonical spelling of a header field name given
 // in any letter case or in compact form ("v" and "VIA" give "Via"), and name
 // itself when the package does not know the header field.
 func CanonicalName(name string) string {
-	if id := lookupHeaderString(name); id != hOther {
+	if id := lookupHeader(name); id != hOther {
 		return headerInfos[id].name
 	}
 	return name

@@ -1,51 +1,41 @@
 package message
 
-// Character classes of RFC 3261 §25.1, as lookup tables.
-var (
-	tokenChars   [256]bool // token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
-	wordChars    [256]bool // word (Call-ID): token chars and ( ) < > : \ " / [ ] ? { }
-	unreserved   [256]bool // alphanum / mark
-	userChars    [256]bool // user: unreserved / user-unreserved (escapes checked apart)
-	passChars    [256]bool // password: unreserved / "&" / "=" / "+" / "$" / ","
-	paramChars   [256]bool // uri paramchar: param-unreserved / unreserved
-	headerChars  [256]bool // uri hname/hvalue: hnv-unreserved / unreserved
-	hostChars    [256]bool // hostname: alphanum / "-" / "." (and "_", seen in the wild)
-	schemeChars  [256]bool // scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
-	uricChars    [256]bool // uric: reserved / unreserved (escapes checked apart)
-	telChars     [256]bool // telephone-subscriber characters (RFC 3966), before parameters
-	hexDigit     [256]bool
-	lowerASCII   [256]byte
-	isDigitTable [256]bool
+const (
+	alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	mark  = "-_.!~*'()"
 )
 
-func init() {
-	setChars := func(t *[256]bool, s string) {
-		for i := 0; i < len(s); i++ {
-			t[s[i]] = true
+// Character classes of RFC 3261 §25.1, as lookup tables.
+var (
+	tokenChars   = charClass(alnum + "-.!%*_+`'~")
+	wordChars    = charClass(alnum + "-.!%*_+`'~()<>:\\\"/[]?{}") // Call-ID words
+	userChars    = charClass(alnum + mark + "&=+$,;?/")           // escapes checked apart
+	passChars    = charClass(alnum + mark + "&=+$,")
+	paramChars   = charClass(alnum + mark + "[]/:&+$") // uri-parameter names and values
+	headerChars  = charClass(alnum + mark + "[]/?:+$") // URI header names and values
+	hostChars    = charClass(alnum + "-._")            // "_" is not in the grammar but in the wild
+	schemeChars  = charClass(alnum + "+-.")
+	uricChars    = charClass(alnum + mark + ";/?:@&=+$,[]")
+	telChars     = charClass("0123456789abcdefABCDEF*#+-.()pPwW") // before a tel URI's parameters
+	hexDigit     = charClass("0123456789abcdefABCDEF")
+	isDigitTable = charClass("0123456789")
+	lowerASCII   = func() (t [256]byte) {
+		for i := range t {
+			t[i] = byte(i)
+			if 'A' <= i && i <= 'Z' {
+				t[i] += 'a' - 'A'
+			}
 		}
+		return t
+	}()
+)
+
+// charClass returns a table that is true for the bytes of s.
+func charClass(s string) (t [256]bool) {
+	for i := 0; i < len(s); i++ {
+		t[s[i]] = true
 	}
-	const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	const mark = "-_.!~*'()"
-	setChars(&tokenChars, alnum+"-.!%*_+`'~")
-	setChars(&wordChars, alnum+"-.!%*_+`'~()<>:\\\"/[]?{}")
-	setChars(&unreserved, alnum+mark)
-	setChars(&userChars, alnum+mark+"&=+$,;?/")
-	setChars(&passChars, alnum+mark+"&=+$,")
-	setChars(&paramChars, alnum+mark+"[]/:&+$")
-	setChars(&headerChars, alnum+mark+"[]/?:+$")
-	setChars(&hostChars, alnum+"-._")
-	setChars(&schemeChars, alnum+"+-.")
-	setChars(&uricChars, alnum+mark+";/?:@&=+$,[]")
-	setChars(&telChars, "0123456789abcdefABCDEF*#+-.()pPwW")
-	setChars(&hexDigit, "0123456789abcdefABCDEF")
-	setChars(&isDigitTable, "0123456789")
-	for i := range lowerASCII {
-		c := byte(i)
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		lowerASCII[i] = c
-	}
+	return t
 }
 
 // isWS reports whether c is linear white space after unfolding (SP or HTAB).
@@ -106,7 +96,7 @@ func scanQuoted(s []byte, i int) int {
 
 // equalFold reports whether a equals the lower-case ASCII string lower,
 // ignoring ASCII case in a.
-func equalFold(a []byte, lower string) bool {
+func equalFold[T string | []byte](a T, lower string) bool {
 	if len(a) != len(lower) {
 		return false
 	}

@@ -216,7 +216,12 @@ func (m *Message) parseHead(data []byte, lim Limits) (int, error) {
 	for {
 		end, next := lineAt(data, pos)
 		if next < 0 {
-			return 0, ErrIncomplete
+			if pos < len(data) {
+				return 0, ErrIncomplete
+			}
+			// The datagram ends after a whole line but without the blank
+			// line: the datagram's end frames the message (liberal).
+			end, next = pos, pos
 		}
 		if end > pos && isWS(data[pos]) {
 			// A continuation line: fold it into the field being read.
@@ -408,7 +413,7 @@ func (m *Message) Body() []byte { return m.body }
 // letter case or compact form), as one string even if it is a list, and
 // whether there is one.
 func (m *Message) Header(name string) ([]byte, bool) {
-	id := lookupHeaderString(name)
+	id := lookupHeader(name)
 	for i := range m.headers {
 		if m.headers[i].id == id && (id != hOther || equalFoldString(m.headers[i].name, name)) {
 			return m.headers[i].value, true
@@ -422,7 +427,7 @@ func (m *Message) Header(name string) ([]byte, bool) {
 // (Via, Contact, Route, Allow, Supported, ...) are yielded one by one; any
 // other field is yielded whole, once per line.
 func (m *Message) Values(name string) iter.Seq[[]byte] {
-	id := lookupHeaderString(name)
+	id := lookupHeader(name)
 	return func(yield func([]byte) bool) {
 		for i := range m.headers {
 			h := &m.headers[i]
