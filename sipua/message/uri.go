@@ -120,7 +120,7 @@ func (u *URI) parseHostPort(s []byte) (int, error) {
 			j++
 		}
 		port, ok := parseUint(s[i+1:j], 65535)
-		if !ok {
+		if !ok || port == 0 {
 			return 0, badRequest("", "invalid port in URI")
 		}
 		u.Port, i = int(port), j
@@ -163,6 +163,9 @@ func validIPv6(s []byte) bool {
 
 // validURIHeaders checks hname "=" hvalue *( "&" hname "=" hvalue ).
 func validURIHeaders(h []byte) bool {
+	if len(h) == 0 {
+		return false
+	}
 	for len(h) > 0 {
 		field := h
 		if amp := bytes.IndexByte(h, '&'); amp >= 0 {
