@@ -107,3 +107,58 @@ func (n *NameAddr) AppendTo(dst []byte) []byte {
 	dst = append(dst, '>')
 	return append(dst, n.Params...)
 }
+
+// Expires returns the expires parameter of a Contact (RFC 3261 §20.10) and
+// whether it is present.
+func (n *NameAddr) Expires() (uint32, bool, error) {
+	v, ok := n.Params.Get("expires")
+	if !ok {
+		return 0, false, nil
+	}
+	s, valid := parseUint(v, 1<<32-1)
+	if !valid {
+		return 0, true, badRequest("Contact", "expires is not a number of seconds below 2^32")
+	}
+	return uint32(s), true, nil
+}
+
+// Q returns the q parameter of a Contact in thousandths (q=0.7 gives 700)
+// and whether it is present.
+func (n *NameAddr) Q() (int, bool, error) {
+	v, ok := n.Params.Get("q")
+	if !ok {
+		return 0, false, nil
+	}
+	// qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+	bad := badRequest("Contact", "q is not a qvalue from 0 to 1")
+	if len(v) == 0 || len(v) > 5 || (v[0] != '0' && v[0] != '1') || (len(v) > 1 && v[1] != '.') {
+		return 0, true, bad
+	}
+	q := int(v[0]-'0') * 1000
+	for i, scale := 2, 100; i < len(v); i, scale = i+1, scale/10 {
+		if !isDigitTable[v[i]] {
+			return 0, true, bad
+		}
+		q += int(v[i]-'0') * scale
+	}
+	if q > 1000 {
+		return 0, true, bad
+	}
+	return q, true, nil
+}
+
+// AppendUnquoted appends the text of a quoted string (such as a quoted
+// display name) to dst, without its quotes and with quoted-pairs resolved;
+// anything else is appended as it is.
+func AppendUnquoted(dst, s []byte) []byte {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return append(dst, s...)
+	}
+	for i := 1; i < len(s)-1; i++ {
+		if s[i] == '\\' && i+1 < len(s)-1 {
+			i++
+		}
+		dst = append(dst, s[i])
+	}
+	return dst
+}

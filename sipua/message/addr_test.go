@@ -145,3 +145,48 @@ func TestChallenge(t *testing.T) {
 		}
 	}
 }
+
+func TestContactParams(t *testing.T) {
+	tests := []struct {
+		in            string
+		expires       uint32
+		hasExp        bool
+		q             int
+		hasQ, wantErr bool
+	}{
+		{in: "<sip:a@b>;expires=3600;q=0.7", expires: 3600, hasExp: true, q: 700, hasQ: true},
+		{in: "<sip:a@b>;q=1.000", q: 1000, hasQ: true},
+		{in: "<sip:a@b>;q=0", q: 0, hasQ: true},
+		{in: "<sip:a@b>;q=0.123", q: 123, hasQ: true},
+		{in: "<sip:a@b>"},
+		{in: "<sip:a@b>;q=1.5", hasQ: true, wantErr: true},
+		{in: "<sip:a@b>;q=0.1234", hasQ: true, wantErr: true},
+		{in: "<sip:a@b>;q=2", hasQ: true, wantErr: true},
+		{in: "<sip:a@b>;expires=280297596632815", hasExp: true, wantErr: true},
+	}
+	for _, tt := range tests {
+		n, err := ParseNameAddr([]byte(tt.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		exp, hasExp, errExp := n.Expires()
+		q, hasQ, errQ := n.Q()
+		gotErr := errExp != nil || errQ != nil
+		if gotErr != tt.wantErr || hasExp != tt.hasExp || hasQ != tt.hasQ || (!tt.wantErr && (exp != tt.expires || q != tt.q)) {
+			t.Errorf("%q: expires %d %v %v, q %d %v %v", tt.in, exp, hasExp, errExp, q, hasQ, errQ)
+		}
+	}
+}
+
+func TestUnquoteUnescape(t *testing.T) {
+	for in, want := range map[string]string{`"J Rosenberg \\\""`: `J Rosenberg \"`, `"a"`: "a", `plain`: "plain", `""`: ""} {
+		if got := string(AppendUnquoted(nil, []byte(in))); got != want {
+			t.Errorf("AppendUnquoted(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"%75se%72": "user", "null-%00-null": "null-\x00-null", "v%61lue%25%34%31": "value%41", "50%": "50%", "%zz": "%zz"} {
+		if got := string(AppendUnescaped(nil, []byte(in))); got != want {
+			t.Errorf("AppendUnescaped(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

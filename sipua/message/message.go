@@ -511,6 +511,28 @@ func splitList(s []byte) (elem, rest []byte) {
 	return trimWS(s), nil
 }
 
+// HasToken reports whether a list header field called name (Supported,
+// Require, Allow, ...) has the token tok, compared without regard to case.
+func (m *Message) HasToken(name, tok string) bool {
+	for v := range m.Values(name) {
+		if equalFoldString(v, tok) {
+			return true
+		}
+	}
+	return false
+}
+
+// ContactStar reports whether the message has the Contact "*" that removes
+// every binding in a REGISTER (RFC 3261 §10.2.2).
+func (m *Message) ContactStar() bool {
+	for v := range m.Values("Contact") {
+		if string(v) == "*" {
+			return true
+		}
+	}
+	return false
+}
+
 // CallID returns the Call-ID.
 func (m *Message) CallID() []byte {
 	v, _ := m.first(hCallID)

@@ -295,3 +295,19 @@ func TestFieldAccessors(t *testing.T) {
 		t.Error("Via of a message without one: no error")
 	}
 }
+
+func TestTokensAndStar(t *testing.T) {
+	m, err := Parse(msg("REGISTER sip:pbx SIP/2.0\nSupported: path, Timer\nk: gruu\nContact: *\nExpires: 0\n\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.HasToken("Supported", "timer") || !m.HasToken("supported", "GRUU") || m.HasToken("Supported", "100rel") {
+		t.Error("HasToken")
+	}
+	if !m.ContactStar() {
+		t.Error("ContactStar false for Contact: *")
+	}
+	if o, _ := Parse(msg(options)); o.ContactStar() {
+		t.Error("ContactStar true without Contact")
+	}
+}

@@ -232,3 +232,29 @@ func (u *URI) AppendTo(dst []byte) []byte {
 
 // String returns the URI's text.
 func (u *URI) String() string { return string(u.AppendTo(nil)) }
+
+// AppendUnescaped appends s to dst with every "%" HEX HEX escape replaced by
+// the octet it encodes (RFC 3261 §19.1.2), once: "%2541" gives "%41". A
+// malformed escape is kept as it is.
+func AppendUnescaped(dst, s []byte) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && hexDigit[s[i+1]] && hexDigit[s[i+2]] {
+			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		dst = append(dst, s[i])
+	}
+	return dst
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
