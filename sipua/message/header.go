@@ -138,25 +138,25 @@ var headerInfos = [numHeaderIDs]headerInfo{
 
 // compactForms maps the one-letter forms of RFC 3261 §7.3.3 and its
 // extensions (lower case) to the header they abbreviate.
-var compactForms = [26]headerID{
-	'a' - 'a': hAcceptContact,
-	'b' - 'a': hReferredBy,
-	'c' - 'a': hContentType,
-	'd' - 'a': hRequestDisposition,
-	'e' - 'a': hContentEncoding,
-	'f' - 'a': hFrom,
-	'i' - 'a': hCallID,
-	'j' - 'a': hRejectContact,
-	'k' - 'a': hSupported,
-	'l' - 'a': hContentLength,
-	'm' - 'a': hContact,
-	'r' - 'a': hReferTo,
-	's' - 'a': hSubject,
-	't' - 'a': hTo,
-	'u' - 'a': hAllowEvents,
-	'v' - 'a': hVia,
-	'x' - 'a': hSessionExpires,
-	'y' - 'a': hIdentity,
+var compactForms = [128]headerID{
+	'a': hAcceptContact,
+	'b': hReferredBy,
+	'c': hContentType,
+	'd': hRequestDisposition,
+	'e': hContentEncoding,
+	'f': hFrom,
+	'i': hCallID,
+	'j': hRejectContact,
+	'k': hSupported,
+	'l': hContentLength,
+	'm': hContact,
+	'r': hReferTo,
+	's': hSubject,
+	't': hTo,
+	'u': hAllowEvents,
+	'v': hVia,
+	'x': hSessionExpires,
+	'y': hIdentity,
 }
 
 // Known header names are found in an open-addressed table hashed on their
@@ -195,9 +195,8 @@ func nameHash(first, last byte, n int) int {
 // letter case and in compact form, or hOther.
 func lookupHeader[T string | []byte](name T) headerID {
 	if len(name) == 1 {
-		c := lowerASCII[name[0]]
-		if 'a' <= c && c <= 'z' {
-			return compactForms[c-'a']
+		if c := lowerASCII[name[0]]; c < 128 {
+			return compactForms[c]
 		}
 		return hOther
 	}

@@ -127,19 +127,6 @@ func parseUint(s []byte, max uint64) (uint64, bool) {
 	return n, true
 }
 
-// validEscapes reports whether every "%" in s starts a "%" HEX HEX escape.
-func validEscapes(s []byte) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' {
-			if i+2 >= len(s) || !hexDigit[s[i+1]] || !hexDigit[s[i+2]] {
-				return false
-			}
-			i += 2
-		}
-	}
-	return true
-}
-
 // allIn reports whether every byte of s is in class, allowing "%" HEX HEX
 // escapes when escapes is true.
 func allIn(s []byte, class *[256]bool, escapes bool) bool {
