@@ -250,10 +250,11 @@ func (m *Message) parseHead(data []byte, lim Limits) (int, error) {
 			for len(name) > 0 && isWS(name[len(name)-1]) {
 				name = name[:len(name)-1]
 			}
-			if !isToken(name) {
+			id := lookupHeader(name) // a known name is a token
+			if id == hOther && !isToken(name) {
 				return 0, badRequest("", "invalid header field name")
 			}
-			m.headers = append(m.headers, header{name: name, id: lookupHeader(name)})
+			m.headers = append(m.headers, header{name: name, id: id})
 			cur, valStart = pos, pos+colon+1
 		}
 		if end-cur > lim.MaxLineLength {
@@ -489,6 +490,9 @@ func (m *Message) firstListValue(id headerID) ([]byte, bool) {
 // trimmed, and the rest after the comma, or nil when there is no comma. Commas
 // inside quoted strings and angle brackets do not split.
 func splitList(s []byte) (elem, rest []byte) {
+	if bytes.IndexByte(s, ',') < 0 { // the usual case: one element
+		return trimWS(s), nil
+	}
 	angle := false
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
