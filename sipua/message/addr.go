@@ -12,10 +12,16 @@ type NameAddr struct {
 	URI URI
 	// Params are the header parameters after the URI (tag, expires, q, ...).
 	Params Params
+
+	tag       []byte // the tag ParseNameAddr found in Params
+	tagParsed bool
 }
 
 // Tag returns the tag parameter, or nil.
 func (n *NameAddr) Tag() []byte {
+	if n.tagParsed {
+		return n.tag
+	}
 	t, _ := n.Params.Get("tag")
 	return t
 }
@@ -89,10 +95,11 @@ func ParseNameAddr(s []byte) (NameAddr, error) {
 			return n, badRequest("", "unexpected text after the address")
 		}
 		n.Params = Params(s[i:])
-		if err := checkParams(n.Params, false); err != nil {
+		if n.tag, err = checkParams(n.Params, false, "tag"); err != nil {
 			return n, err
 		}
 	}
+	n.tagParsed = true
 	return n, nil
 }
 

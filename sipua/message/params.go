@@ -130,17 +130,23 @@ func scanClass(s []byte, i int, class *[256]bool) int {
 	return i
 }
 
-// checkParams checks that p is a well-formed parameter list.
-func checkParams(p Params, uri bool) error {
+// checkParams checks that p is a well-formed parameter list and returns the
+// value of the first parameter called want, which the caller keeps so that
+// it need not scan the list again.
+func checkParams(p Params, uri bool, want string) (wanted []byte, err error) {
+	found := false
 	for i := 0; i < len(p); {
-		_, _, next, ok := scanParam(p, i, uri)
+		name, value, next, ok := scanParam(p, i, uri)
 		if !ok {
 			if uri {
-				return badRequest("", "malformed URI parameter")
+				return nil, badRequest("", "malformed URI parameter")
 			}
-			return badRequest("", "malformed parameter")
+			return nil, badRequest("", "malformed parameter")
+		}
+		if !found && want != "" && equalFoldString(name, want) {
+			wanted, found = value, true
 		}
 		i = next
 	}
-	return nil
+	return wanted, nil
 }

@@ -88,7 +88,7 @@ func (u *URI) parseSIP(s []byte) error {
 			j += i
 		}
 		u.Params = Params(s[i:j])
-		if err := checkParams(u.Params, true); err != nil {
+		if _, err := checkParams(u.Params, true, ""); err != nil {
 			return err
 		}
 		i = j
@@ -195,7 +195,8 @@ func (u *URI) parseTel(s []byte) error {
 		return badRequest("", "invalid tel URI number")
 	}
 	u.User, u.Params = s[:end], Params(s[end:])
-	return checkParams(u.Params, true)
+	_, err := checkParams(u.Params, true, "")
+	return err
 }
 
 // AppendTo appends the URI's text to dst.

@@ -139,5 +139,6 @@ func validMediaType(v []byte) bool {
 	if j == i {
 		return false
 	}
-	return checkParams(Params(v[j:]), false) == nil
+	_, err := checkParams(Params(v[j:]), false, "")
+	return err == nil
 }

@@ -21,10 +21,16 @@ type Via struct {
 	Port int
 	// Params are the via-params (branch, received, rport, maddr, ttl, ...).
 	Params Params
+
+	branch       []byte // the branch ParseVia found in Params
+	branchParsed bool
 }
 
 // Branch returns the branch parameter, or nil.
 func (v *Via) Branch() []byte {
+	if v.branchParsed {
+		return v.branch
+	}
 	b, _ := v.Params.Get("branch")
 	return b
 }
@@ -110,10 +116,11 @@ func ParseVia(s []byte) (Via, error) {
 			return v, badRequest("Via", "unexpected text after sent-by")
 		}
 		v.Params = Params(s[i:])
-		if err := checkParams(v.Params, false); err != nil {
+		if v.branch, err = checkParams(v.Params, false, "branch"); err != nil {
 			return v, inHeader(err, "Via")
 		}
 	}
+	v.branchParsed = true
 	return v, nil
 }
 
