@@ -150,3 +150,23 @@ func (m *Message) AppendTo(dst []byte) []byte {
 
 // String returns the message in wire form.
 func (m *Message) String() string { return string(m.AppendTo(nil)) }
+
+// CopyFrom makes m a copy of src that owns all its bytes, so that it stays
+// valid after src's buffer is reused; src's Limits are not copied.
+func (m *Message) CopyFrom(src *Message) {
+	m.Reset()
+	m.request, m.status = src.request, src.status
+	m.method = m.store(string(src.method))
+	m.target = m.store(string(src.target))
+	m.reason = m.store(string(src.reason))
+	for i := range src.headers {
+		h := &src.headers[i]
+		addValue(m, h.id, string(h.name), h.value)
+		if h.id != hOther { // keep the name as received, compact forms too
+			m.headers[len(m.headers)-1].name = m.store(string(h.name))
+		}
+	}
+	start := len(m.ext)
+	m.ext = append(m.ext, src.body...)
+	m.body = m.ext[start:len(m.ext):len(m.ext)]
+}

@@ -131,3 +131,21 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestCopyFrom(t *testing.T) {
+	data := readRFC4475(t, "wsinv")
+	orig, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := orig.String()
+	var c Message
+	c.CopyFrom(orig)
+	clear(data) // the copy must not alias the received buffer
+	if got := c.String(); got != want {
+		t.Errorf("copy:\n%s\nwant:\n%s", got, want)
+	}
+	if err := c.Validate(); err != nil {
+		t.Error(err)
+	}
+}
