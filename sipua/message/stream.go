@@ -17,6 +17,9 @@ import (
 type StreamReader struct {
 	// Limits bounds each message; a zero field takes its default.
 	Limits Limits
+	// KeepAlive, if set, is called for each CRLFCRLF ping between messages
+	// (RFC 5626 §4.4.1), so that the caller can answer it with a CRLF pong.
+	KeepAlive func()
 
 	r          io.Reader
 	buf        []byte
@@ -44,6 +47,11 @@ func (s *StreamReader) Read(m *Message) error {
 	var headLen int
 	for {
 		for s.start < s.end && (s.buf[s.start] == '\r' || s.buf[s.start] == '\n') {
+			if s.KeepAlive != nil && s.end-s.start >= 4 && string(s.buf[s.start:s.start+4]) == "\r\n\r\n" {
+				s.start += 4
+				s.KeepAlive()
+				continue
+			}
 			s.start++
 		}
 		if headLen = headEnd(s.buf[s.start:s.end]); headLen > 0 {

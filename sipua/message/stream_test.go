@@ -77,3 +77,19 @@ func TestStreamReaderErrors(t *testing.T) {
 		t.Errorf("keep-alives then end: %v, want io.EOF", err)
 	}
 }
+
+func TestStreamReaderKeepAlive(t *testing.T) {
+	sr := NewStreamReader(strings.NewReader("\r\n\r\n\r\n\r\n" + string(msg(options)) + "\r\n\r\n"))
+	pings := 0
+	sr.KeepAlive = func() { pings++ }
+	var m Message
+	if err := sr.Read(&m); err != nil {
+		t.Fatal(err)
+	}
+	if err := sr.Read(&m); err != io.EOF {
+		t.Fatalf("after the last ping: %v, want io.EOF", err)
+	}
+	if pings != 3 {
+		t.Errorf("%d pings, want 3", pings)
+	}
+}

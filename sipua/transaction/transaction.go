@@ -14,24 +14,16 @@ package transaction
 
 import (
 	"errors"
-	"net/netip"
 	"strconv"
 	"sync"
 	"time"
 
 	"intercom/sipua/message"
+	"intercom/sipua/transport"
 )
 
-// Addr is a transport address: the transport's name and the IP and port.
-type Addr struct {
-	// Transport is "UDP", "TCP" or "TLS".
-	Transport string
-	AddrPort  netip.AddrPort
-}
-
-// Reliable reports whether the transport delivers in order without loss, in
-// which case the layer never retransmits.
-func (a Addr) Reliable() bool { return a.Transport != "UDP" }
+// Addr is where a message goes or came from.
+type Addr = transport.Addr
 
 // Transport sends a message in wire form. Send is called with the layer's
 // lock held, so it must not block for long nor call back into the layer.

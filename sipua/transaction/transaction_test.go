@@ -90,8 +90,8 @@ func itoa(n int) string {
 }
 
 var (
-	udpPeer = Addr{"UDP", netip.MustParseAddrPort("192.0.2.20:5062")}
-	tcpPeer = Addr{"TCP", netip.MustParseAddrPort("192.0.2.20:5062")}
+	udpPeer = Addr{Transport: "UDP", AddrPort: netip.MustParseAddrPort("192.0.2.20:5062")}
+	tcpPeer = Addr{Transport: "TCP", AddrPort: netip.MustParseAddrPort("192.0.2.20:5062")}
 )
 
 func request(method, branch, toTag string) *message.Message {
@@ -481,7 +481,7 @@ func TestMergedRequest(t *testing.T) {
 }
 
 func TestResponseAddr(t *testing.T) {
-	src := Addr{"UDP", netip.MustParseAddrPort("203.0.113.7:41234")}
+	src := Addr{Transport: "UDP", AddrPort: netip.MustParseAddrPort("203.0.113.7:41234")}
 	for via, want := range map[string]string{
 		"SIP/2.0/UDP 192.168.1.5:5062;branch=z9hG4bKa;rport": "203.0.113.7:41234",
 		"SIP/2.0/UDP 192.168.1.5:5062;branch=z9hG4bKa":       "203.0.113.7:5062",
