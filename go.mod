@@ -1,3 +1,9 @@
 module intercom
 
 go 1.26.8
+
+require (
+	github.com/miekg/dns v1.1.73
+	golang.org/x/net v0.57.0 // indirect
+	golang.org/x/sys v0.47.0 // indirect
+)
