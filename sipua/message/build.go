@@ -1,6 +1,10 @@
 package message
 
-import "strconv"
+import (
+	"bytes"
+	"net/netip"
+	"strconv"
+)
 
 // InitRequest empties m and makes it a request with the given method and
 // Request-URI, which are copied.
@@ -169,4 +173,66 @@ func (m *Message) CopyFrom(src *Message) {
 	start := len(m.ext)
 	m.ext = append(m.ext, src.body...)
 	m.body = m.ext[start:len(m.ext):len(m.ext)]
+}
+
+// SetReceived records where a request came from in its top Via, as the
+// server transport must (RFC 3261 §18.2.1, RFC 3581 §4): received=IP when
+// the sent-by host is not that IP or the Via asks for rport, and rport=PORT
+// when it asks for it. It returns false, changing nothing, when the top Via
+// does not parse.
+func (m *Message) SetReceived(src netip.AddrPort) bool {
+	i := -1
+	for j := range m.headers {
+		if m.headers[j].id == hVia {
+			i = j
+			break
+		}
+	}
+	if i < 0 {
+		return false
+	}
+	elem, rest := splitList(m.headers[i].value)
+	via, err := ParseVia(elem)
+	if err != nil {
+		return false
+	}
+	_, rport := via.RPort()
+	ip := src.Addr().Unmap()
+	if !rport && hostIsIP(via.Host, ip) {
+		return true // nothing to add
+	}
+	start := len(m.ext)
+	m.ext = append(m.ext, elem[:len(elem)-len(via.Params)]...)
+	m.ext = bytes.TrimRight(m.ext, " \t")
+	for name, value := range via.Params.All() {
+		switch {
+		case equalFold(name, "received"):
+			continue
+		case equalFold(name, "rport"):
+			m.ext = append(m.ext, ";rport="...)
+			m.ext = strconv.AppendUint(m.ext, uint64(src.Port()), 10)
+			continue
+		}
+		m.ext = append(m.ext, ';')
+		m.ext = append(m.ext, name...)
+		if len(value) > 0 {
+			m.ext = append(m.ext, '=')
+			m.ext = append(m.ext, value...)
+		}
+	}
+	m.ext = append(m.ext, ";received="...)
+	m.ext = ip.AppendTo(m.ext)
+	if rest != nil {
+		m.ext = append(m.ext, ',')
+		m.ext = append(m.ext, rest...)
+	}
+	m.headers[i].value = m.ext[start:len(m.ext):len(m.ext)]
+	return true
+}
+
+// hostIsIP reports whether a sent-by host is the address ip.
+func hostIsIP(host []byte, ip netip.Addr) bool {
+	host = bytes.TrimSuffix(bytes.TrimPrefix(host, []byte("[")), []byte("]"))
+	a, err := netip.ParseAddr(string(host))
+	return err == nil && a.Unmap() == ip
 }

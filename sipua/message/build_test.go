@@ -2,6 +2,7 @@ package message
 
 import (
 	"bytes"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,5 +148,34 @@ func TestCopyFrom(t *testing.T) {
 	}
 	if err := c.Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestSetReceived(t *testing.T) {
+	src := netip.MustParseAddrPort("203.0.113.7:41234")
+	tests := []struct{ via, want string }{
+		{"SIP/2.0/UDP 192.168.1.5:5060;branch=z9hG4bKa;rport", "SIP/2.0/UDP 192.168.1.5:5060;branch=z9hG4bKa;rport=41234;received=203.0.113.7"},
+		{"SIP/2.0/UDP door.local;branch=z9hG4bKa", "SIP/2.0/UDP door.local;branch=z9hG4bKa;received=203.0.113.7"},
+		{"SIP/2.0/UDP 203.0.113.7:5060;branch=z9hG4bKa", "SIP/2.0/UDP 203.0.113.7:5060;branch=z9hG4bKa"},
+		{"SIP/2.0/UDP 203.0.113.7 ; rport ; branch=z9hG4bKa", "SIP/2.0/UDP 203.0.113.7;rport=41234;branch=z9hG4bKa;received=203.0.113.7"},
+		{"SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2", "SIP/2.0/UDP a;branch=z9hG4bK1;received=203.0.113.7, SIP/2.0/UDP b;branch=z9hG4bK2"},
+	}
+	for _, tt := range tests {
+		m, err := Parse([]byte("OPTIONS sip:a SIP/2.0\r\nVia: " + tt.via + "\r\nVia: SIP/2.0/UDP z;branch=z9hG4bKz\r\n\r\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.SetReceived(src) {
+			t.Fatalf("%s: SetReceived failed", tt.via)
+		}
+		if v, _ := m.Header("Via"); string(v) != tt.want {
+			t.Errorf("Via %q\n got %q\nwant %q", tt.via, v, tt.want)
+		}
+		if via, err := m.Via(); err != nil || (strings.Contains(tt.want, "received") && string(via.Received()) != "203.0.113.7") {
+			t.Errorf("%s: top Via %+v, %v", tt.via, via, err)
+		}
+	}
+	if m, _ := Parse([]byte("OPTIONS sip:a SIP/2.0\r\nVia: junk\r\n\r\n")); m.SetReceived(src) {
+		t.Error("SetReceived on a malformed Via reported success")
 	}
 }

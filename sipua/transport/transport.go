@@ -200,8 +200,11 @@ func (t *Transport) readUDP() {
 		if onlyCRLF(data) { // a keep-alive
 			continue
 		}
-		err = m.Unmarshal(data)
-		t.handler(&m, Addr{Transport: "UDP", AddrPort: netip.AddrPortFrom(from.Addr().Unmap(), from.Port())}, err)
+		src := netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		if err = m.Unmarshal(data); err == nil && m.IsRequest() {
+			m.SetReceived(src)
+		}
+		t.handler(&m, Addr{Transport: "UDP", AddrPort: src}, err)
 	}
 }
 
@@ -342,6 +345,9 @@ func (c *conn) read() {
 				c.t.handler(&m, c.addr, err) // framing is lost: report, then close
 			}
 			return
+		}
+		if m.IsRequest() {
+			m.SetReceived(c.addr.AddrPort)
 		}
 		c.t.handler(&m, c.addr, nil)
 	}

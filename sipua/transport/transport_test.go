@@ -21,9 +21,10 @@ import (
 
 // got is one message a test transport received.
 type got struct {
-	from   Addr
-	callID string
-	err    error
+	from     Addr
+	callID   string
+	received string // the top Via's received parameter
+	err      error
 }
 
 // listen starts a transport on 127.0.0.1 that reports what it reads on a
@@ -32,7 +33,8 @@ func listen(t *testing.T, cfg Config) (*Transport, chan got) {
 	t.Helper()
 	ch := make(chan got, 16)
 	tr, err := Listen(cfg, func(m *message.Message, from Addr, err error) {
-		ch <- got{from, string(m.CallID()), err}
+		via, _ := m.Via()
+		ch <- got{from, string(m.CallID()), string(via.Received()), err}
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +56,7 @@ func receive(t *testing.T, ch chan got) got {
 }
 
 func options(callID string) []byte {
-	return []byte("OPTIONS sip:door@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK" + callID +
+	return []byte("OPTIONS sip:door@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP door.invalid;branch=z9hG4bK" + callID +
 		"\r\nMax-Forwards: 70\r\nTo: <sip:door@127.0.0.1>\r\nFrom: <sip:t@127.0.0.1>;tag=1\r\nCall-ID: " + callID +
 		"\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
 }
@@ -70,6 +72,9 @@ func TestUDP(t *testing.T) {
 	g := receive(t, bIn)
 	if g.err != nil || g.callID != "u1" || g.from != aAddr {
 		t.Fatalf("b got %+v, want u1 from %v", g, aAddr)
+	}
+	if g.received != "127.0.0.1" { // the Via's sent-by is a name, not the source IP
+		t.Errorf("top Via received=%q, want 127.0.0.1", g.received)
 	}
 	if err := b.Send(g.from, options("u2")); err != nil { // answer to the source
 		t.Fatal(err)
