@@ -41,7 +41,7 @@ func parseHosts(data []byte) map[string][]netip.Addr {
 		ip = ip.WithZone("").Unmap()
 		for _, name := range fields[1:] {
 			name = strings.ToLower(strings.TrimSuffix(name, "."))
-			if len(hosts[name]) < MaxTargets {
+			if name != "" && len(hosts[name]) < MaxTargets {
 				hosts[name] = append(hosts[name], ip)
 			}
 		}

@@ -22,6 +22,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -200,14 +201,20 @@ func systemServers(path string) []string {
 // Lookup returns the targets to try, in order, to reach uri (a sip: or
 // sips: URI), or the configured outbound proxy instead when there is one.
 // When some DNS query fails after targets were found, Lookup returns those
-// targets and no error.
+// targets and no error. A query is bounded by the configured timeout; ctx
+// stops Lookup between queries and bounds each one by its deadline.
 func (r *Resolver) Lookup(ctx context.Context, uri *message.URI) ([]Target, error) {
 	if r.proxy != nil {
 		uri = r.proxy
 	}
 	targets, err := r.lookup(ctx, uri)
 	if err != nil {
-		return nil, fmt.Errorf("locate %s: %w", uri.String(), err)
+		// Name the URI without its user part, which may hold a password.
+		where := string(uri.Scheme) + ":" + string(uri.Host)
+		if uri.Port != 0 {
+			where += ":" + strconv.Itoa(uri.Port)
+		}
+		return nil, fmt.Errorf("locate %s: %w", where, err)
 	}
 	return targets, nil
 }

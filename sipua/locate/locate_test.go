@@ -195,6 +195,7 @@ func TestLookupErrors(t *testing.T) {
 		{"CNAME loop", "sip:bob@loop1.test:5060", "CNAME chain longer than 8", nil},
 		{"sips over UDP", "sips:bob@a.test;transport=udp", "sips URI with transport udp", nil},
 		{"unknown transport", "sip:bob@a.test;transport=sctp", "transport sctp not supported", nil},
+		{"root as host", "sip:bob@.", "invalid host", nil},
 		{"tel URI", "tel:+1-201-555-0123", "not a sip or sips URI", nil},
 	}
 	for _, tc := range tests {
@@ -239,15 +240,35 @@ func TestLookupTimeout(t *testing.T) {
 	}
 }
 
+// TestLookupCapped proves that an answer too big for UDP is asked again
+// over TCP, and that the list of targets is capped.
 func TestLookupCapped(t *testing.T) {
 	var zone strings.Builder
-	for i := range 40 {
+	for i := range 200 {
 		fmt.Fprintf(&zone, "many.test. A 198.51.100.%d\n", i)
 	}
 	srv := startServer(t, zone.String(), "")
 	got, err := lookupStrings(t, testConfig(t, srv.addr), "sip:many.test:5060")
 	if err != nil || len(got) != MaxTargets {
 		t.Fatalf("got %d targets, %v; want %d", len(got), err, MaxTargets)
+	}
+	if srv.tcp.Load() == 0 {
+		t.Error("no query over TCP after a truncated answer")
+	}
+}
+
+// TestLookupCanceled proves that a canceled context stops Lookup before it
+// waits for any server.
+func TestLookupCanceled(t *testing.T) {
+	r, err := New(testConfig(t, silentServer(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = r.Lookup(ctx, mustURI(t, "sip:bob:secret@a.test"))
+	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "secret") {
+		t.Errorf("err = %v, want context.Canceled without the password", err)
 	}
 }
 

@@ -90,7 +90,7 @@ func (l *lookup) srv(tp Transport, name string) bool {
 		}
 	}
 	for _, s := range orderSRV(recs, l.r.randN) {
-		if s.Target == "." {
+		if s.Target == "." || s.Port == 0 {
 			l.why = "SRV " + trimDot(name) + " says the service is not offered"
 			continue
 		}

@@ -61,6 +61,7 @@ type testServer struct {
 	zone    map[string][]dns.RR
 	extra   map[string][]dns.RR
 	queries atomic.Int64
+	tcp     atomic.Int64 // queries over TCP
 }
 
 // parseRRs parses one record a line into a map by lower-case owner name.
@@ -89,20 +90,31 @@ func startServer(t testing.TB, zone, extra string) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	started := make(chan struct{})
-	srv := &dns.Server{PacketConn: pc, Handler: s, NotifyStartedFunc: func() { close(started) }}
-	go srv.ActivateAndServe()
-	<-started
-	t.Cleanup(func() { srv.Shutdown() })
 	s.addr = pc.LocalAddr().String()
+	ln, err := net.Listen("tcp", s.addr) // for answers truncated over UDP
+	if err != nil {
+		pc.Close()
+		t.Fatal(err)
+	}
+	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: s}, {Listener: ln, Handler: s}} {
+		started := make(chan struct{})
+		srv.NotifyStartedFunc = func() { close(started) }
+		go srv.ActivateAndServe()
+		<-started
+		t.Cleanup(func() { srv.Shutdown() })
+	}
 	return s
 }
 
 // ServeDNS answers with the zone's records of the asked name and type (or
 // its CNAME), NXDOMAIN for a name the zone does not have, and the
-// additional-only address records of SRV targets.
+// additional-only address records of SRV targets, truncated over UDP to the
+// size the query allows.
 func (s *testServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	s.queries.Add(1)
+	if w.LocalAddr().Network() == "tcp" {
+		s.tcp.Add(1)
+	}
 	m := new(dns.Msg)
 	m.SetReply(req)
 	m.Authoritative = true
@@ -119,6 +131,13 @@ func (s *testServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		if srv, ok := rr.(*dns.SRV); ok && q.Qtype == dns.TypeSRV {
 			m.Extra = append(m.Extra, s.extra[strings.ToLower(srv.Target)]...)
 		}
+	}
+	if w.LocalAddr().Network() == "udp" {
+		size := dns.MinMsgSize
+		if opt := req.IsEdns0(); opt != nil {
+			size = int(opt.UDPSize())
+		}
+		m.Truncate(size)
 	}
 	w.WriteMsg(m)
 }
