@@ -207,6 +207,9 @@ func (r *Resolver) Lookup(ctx context.Context, uri *message.URI) ([]Target, erro
 	if r.proxy != nil {
 		uri = r.proxy
 	}
+	if uri == nil {
+		return nil, errors.New("locate: no URI")
+	}
 	targets, err := r.lookup(ctx, uri)
 	if err != nil {
 		// Name the URI without its user part, which may hold a password.

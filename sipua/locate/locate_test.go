@@ -310,6 +310,9 @@ func TestNew(t *testing.T) {
 	if err != nil || strings.Join(r.servers, " ") != "127.0.0.1:53 [::1]:5353" {
 		t.Errorf("servers %v, %v", r.servers, err)
 	}
+	if _, err := r.Lookup(context.Background(), nil); err == nil {
+		t.Error("Lookup(nil) gave no error")
+	}
 	if got := systemServers(filepath.Join(t.TempDir(), "missing")); len(got) != 1 || got[0] != "127.0.0.1:53" {
 		t.Errorf("systemServers without resolv.conf = %v", got)
 	}
