@@ -122,11 +122,8 @@ func (n *NameAddr) Expires() (uint32, bool, error) {
 	if !ok {
 		return 0, false, nil
 	}
-	s, valid := parseUint(v, 1<<32-1)
-	if !valid {
-		return 0, true, badRequest("Contact", "expires is not a number of seconds below 2^32")
-	}
-	return uint32(s), true, nil
+	s, err := deltaSeconds(v, "Contact")
+	return s, true, err
 }
 
 // Q returns the q parameter of a Contact in thousandths (q=0.7 gives 700)

@@ -92,11 +92,8 @@ func (m *Message) RetryAfter() (uint32, bool, error) {
 	for i < len(v) && isDigitTable[v[i]] {
 		i++
 	}
-	n, valid := parseUint(v[:i], 1<<32-1)
-	if !valid {
-		return 0, true, badRequest("Retry-After", "not a number of seconds below 2^32")
-	}
-	return uint32(n), true, nil
+	n, err := deltaSeconds(v[:i], "Retry-After")
+	return n, true, err
 }
 
 // validDate checks an RFC 1123 date in GMT, the only form RFC 3261 §20.17

@@ -605,9 +605,16 @@ func (m *Message) Expires() (uint32, bool, error) {
 	if !ok {
 		return 0, false, nil
 	}
+	n, err := deltaSeconds(v, "Expires")
+	return n, true, err
+}
+
+// deltaSeconds parses delta-seconds (RFC 3261 §25.1), which must be below
+// 2^32, for the header field called header.
+func deltaSeconds(v []byte, header string) (uint32, error) {
 	n, ok := parseUint(v, 1<<32-1)
 	if !ok {
-		return 0, true, badRequest("Expires", "not a number of seconds below 2^32")
+		return 0, badRequest(header, "not a number of seconds below 2^32")
 	}
-	return uint32(n), true, nil
+	return uint32(n), nil
 }
