@@ -24,7 +24,7 @@ BENCHCOUNT  ?= 1
 HAVE_BENCH  := $(wildcard bench/go.mod)
 
 # Debian packages the tests need, as COMMAND:PACKAGE pairs.
-DEB_TOOLS   := qemu-aarch64-static:qemu-user-static file:file
+DEB_TOOLS   := qemu-aarch64-static:qemu-user-static file:file sipp:sip-tester
 
 # install-debs installs the Debian packages of the COMMAND:PACKAGE pairs in $(1)
 # whose command is missing: as root it runs apt-get; otherwise it prints the one
