@@ -175,7 +175,7 @@ func (t *Transport) Send(to Addr, wire []byte) error {
 		_, err := t.udp.WriteToUDPAddrPort(wire, to.AddrPort)
 		return err
 	}
-	c, err := t.connTo(to)
+	c, err := t.connTo(to, "")
 	if err != nil {
 		return fmt.Errorf("send to %v: %w", to, err)
 	}
@@ -247,7 +247,25 @@ func (t *Transport) accept(name string, ln net.Listener) {
 }
 
 // connTo returns the connection to addr, dialling one if there is none.
-func (t *Transport) connTo(to Addr) (*conn, error) {
+// Connect opens a connection to a TCP or TLS peer unless one is open, so
+// that later sends reuse it; over TLS it verifies the peer's certificate
+// for serverName (empty: the configured TLSClient.ServerName). UDP needs no
+// connection. Dialing may take up to the dial timeout, so callers connect
+// before sending through a layer that holds a lock.
+func (t *Transport) Connect(to Addr, serverName string) error {
+	if to.Transport == "UDP" {
+		if t.udp == nil {
+			return fmt.Errorf("connect %v: %w", to, ErrNoTransport)
+		}
+		return nil
+	}
+	if _, err := t.connTo(to, serverName); err != nil {
+		return fmt.Errorf("connect %v: %w", to, err)
+	}
+	return nil
+}
+
+func (t *Transport) connTo(to Addr, serverName string) (*conn, error) {
 	t.mu.Lock()
 	c := t.conns[to]
 	t.mu.Unlock()
@@ -264,6 +282,10 @@ func (t *Transport) connTo(to Addr) (*conn, error) {
 		cfg := t.cfg.TLSClient
 		if cfg == nil {
 			cfg = &tls.Config{}
+		}
+		if serverName != "" && serverName != cfg.ServerName {
+			cfg = cfg.Clone()
+			cfg.ServerName = serverName
 		}
 		td := tls.Dialer{NetDialer: &d, Config: cfg}
 		nc, err = td.DialContext(context.Background(), "tcp", to.AddrPort.String())

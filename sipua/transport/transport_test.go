@@ -190,6 +190,21 @@ func TestTLS(t *testing.T) {
 	if err := untrusting.Send(sAddr, options("tls2")); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("send with an unknown CA: %v, want a certificate error", err)
 	}
+	// A per-target server name (from RFC 3263 location) overrides the
+	// configured one: the wrong name fails, the right one is verified.
+	named, _ := listen(t, Config{TLSClient: &tls.Config{RootCAs: pool}})
+	if err := named.Connect(sAddr, "other.test"); err == nil {
+		t.Error("connected to door.test verifying other.test")
+	}
+	if err := named.Connect(sAddr, "door.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := named.Send(sAddr, options("tls3")); err != nil || named.Conns() != 1 {
+		t.Fatalf("send over the connected TLS: %v (%d conns)", err, named.Conns())
+	}
+	if g := receive(t, serverIn); g.callID != "tls3" {
+		t.Errorf("server got %+v", g)
+	}
 	if _, err := Listen(Config{TLS: "127.0.0.1:0"}, nil); err == nil {
 		t.Error("a TLS listener without a certificate started")
 	}
