@@ -59,6 +59,7 @@ func TestLookup(t *testing.T) {
 	srv := startServer(t, zoneText, extraText)
 	onlyTCP := func(c *Config) { c.Transports = []Transport{TCP} }
 	onlyUDP := func(c *Config) { c.Transports = []Transport{UDP} }
+	onlyTLS := func(c *Config) { c.Transports = []Transport{TLS} }
 	v6First := func(c *Config) { c.IPv6First = true }
 	proxy := func(c *Config) { c.OutboundProxy = mustURI(t, "sip:naptr.test;transport=tcp;lr") }
 	tests := []struct {
@@ -67,10 +68,12 @@ func TestLookup(t *testing.T) {
 		cfg  func(*Config)
 		want []string
 	}{
-		{"naptr order then preference, via SRV and CNAME", "sip:bob@naptr.test", nil, []string{
+		{"naptr lowest usable order only, by preference, via SRV and CNAME", "sip:bob@naptr.test", nil, []string{
 			"udp a.naptr.test 192.0.2.1:5060",
 			"udp a.naptr.test [2001:db8::1]:5060",
 			"tcp b.naptr.test 192.0.2.2:5070",
+		}},
+		{"naptr order without a usable record does not count", "sip:bob@naptr.test", onlyTLS, []string{
 			"tls b.naptr.test 192.0.2.2:5061",
 		}},
 		{"naptr for sips keeps SIPS+D2T only", "sips:bob@naptr.test", nil, []string{

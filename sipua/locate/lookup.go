@@ -52,7 +52,9 @@ var naptrServices = map[string]Transport{
 }
 
 // naptr resolves domain through its NAPTR records and reports whether that
-// gave any target (RFC 3263 §4.1).
+// gave any target (RFC 3263 §4.1). Only the records of the lowest order that
+// has a usable one are used, by preference: once a record matches, records
+// of another order MUST NOT be considered (RFC 3403 §4.1).
 func (l *lookup) naptr(domain string, sips bool) bool {
 	var recs []*dns.NAPTR
 	for _, rr := range l.query(domain, dns.TypeNAPTR) {
@@ -72,6 +74,9 @@ func (l *lookup) naptr(domain string, sips bool) bool {
 	slices.SortStableFunc(recs, func(a, b *dns.NAPTR) int {
 		return cmp.Or(cmp.Compare(a.Order, b.Order), cmp.Compare(a.Preference, b.Preference))
 	})
+	if i := slices.IndexFunc(recs, func(n *dns.NAPTR) bool { return n.Order != recs[0].Order }); i > 0 {
+		recs = recs[:i]
+	}
 	before := len(l.targets)
 	for _, n := range recs {
 		l.srv(naptrServices[strings.ToLower(n.Service)], n.Replacement)
