@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,12 +61,28 @@ type RegStatus struct {
 // Min-Expires (423), refreshes before expiry, backs off with jitter after
 // failures and unregisters when its context ends.
 type Registration struct {
-	acct      Account
-	layer     *transaction.Layer
-	registrar transport.Addr // where REGISTER goes
-	local     transport.Addr // our address, for Via and Contact
-	auth      *digest.Client
-	onChange  func(RegStatus)
+	acct     Account
+	layer    *transaction.Layer
+	auth     *digest.Client
+	onChange func(RegStatus)
+
+	// targets returns where REGISTER may go, in order: the next is tried
+	// after a timeout, a transport error or a 503 (RFC 3263 §4.3).
+	targets func(context.Context) ([]hop, error)
+	// localFor returns our address as seen towards a registrar, for the
+	// Via and the Contact.
+	localFor func(to transport.Addr) transport.Addr
+	// learnt, if set, is told the address the registrar saw us at
+	// (received and rport of RFC 3581); it returns whether that changed
+	// our address, so the Contact must be registered again.
+	learnt func(seen netip.AddrPort) bool
+	// keepAlive, if positive, is the interval of CRLF keep-alives sent to
+	// the registrar while registered, to keep NAT bindings open.
+	keepAlive time.Duration
+	// ping sends one keep-alive.
+	ping func(to transport.Addr)
+	// connect, if set, opens the connection to a hop before a send.
+	connect func(hop) error
 
 	// BackoffBase and BackoffMax bound the delay after a failure, which
 	// doubles from the base and is jittered to 50–100% (RFC 5626 §4.5).
@@ -75,9 +93,17 @@ type Registration struct {
 
 	callID, fromTag string
 	cseq            uint32
+	registrar       transport.Addr // the target that answered last
+	contactURI      string         // the Contact of the last REGISTER
 
 	mu     sync.Mutex
 	status RegStatus
+}
+
+// hop is a next hop: where to send, and the name a TLS server must prove.
+type hop struct {
+	addr       transport.Addr
+	serverName string
 }
 
 // NewRegistration returns a registration of acct at registrar, sent from
@@ -92,11 +118,13 @@ func NewRegistration(acct Account, layer *transaction.Layer, registrar, local tr
 		user = acct.User
 	}
 	return &Registration{
-		acct: acct, layer: layer, registrar: registrar, local: local, onChange: onChange,
+		acct: acct, layer: layer, onChange: onChange,
 		auth:        digest.NewClient(digest.Credentials{Username: user, Password: acct.Password}),
 		BackoffBase: time.Second, BackoffMax: time.Minute, Timeout: 32 * time.Second,
-		callID:  randomToken() + "@" + local.AddrPort.Addr().String(),
-		fromTag: randomToken(),
+		targets:  func(context.Context) ([]hop, error) { return []hop{{addr: registrar}}, nil },
+		localFor: func(transport.Addr) transport.Addr { return local },
+		callID:   randomToken() + "@" + local.AddrPort.Addr().String(),
+		fromTag:  randomToken(),
 	}
 }
 
@@ -137,12 +165,9 @@ func (r *Registration) Run(ctx context.Context) error {
 			failures = 0
 			wait = refreshIn(granted)
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(wait):
-			continue
+		if !r.sleep(ctx, wait, err == nil) {
+			break
 		}
-		break
 	}
 	if r.Status().State == Registered {
 		unreg, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -153,6 +178,29 @@ func (r *Registration) Run(ctx context.Context) error {
 	}
 	r.set(RegStatus{State: Unregistered})
 	return nil
+}
+
+// sleep waits d, sending keep-alives to the registrar meanwhile if asked,
+// and reports whether ctx is still alive.
+func (r *Registration) sleep(ctx context.Context, d time.Duration, keepAlive bool) bool {
+	end := time.NewTimer(d)
+	defer end.Stop()
+	var tick <-chan time.Time
+	if keepAlive && r.keepAlive > 0 && r.ping != nil {
+		t := time.NewTicker(r.keepAlive)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-end.C:
+			return true
+		case <-tick:
+			r.ping(r.registrar)
+		}
+	}
 }
 
 // refreshIn is when to refresh a registration granted for d: at three
@@ -170,23 +218,56 @@ func (r *Registration) backoff(failures int) time.Duration {
 	return d/2 + time.Duration(mrand.Int64N(int64(d/2)+1))
 }
 
-// register sends REGISTER with the given expiry (0 unregisters) until it
-// gets a final answer, answering up to three challenges or 423s on the way,
-// and returns the lifetime granted.
+// register tries each target in turn until one gives a final answer
+// other than 503, and returns the lifetime granted.
 func (r *Registration) register(ctx context.Context, expires time.Duration) (time.Duration, error) {
+	targets, err := r.targets(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("register: %w", err)
+	}
+	for _, h := range targets {
+		var granted time.Duration
+		granted, err = r.registerAt(ctx, h, expires)
+		var next tryNext
+		if err == nil || ctx.Err() != nil || !errors.As(err, &next) {
+			return granted, err
+		}
+	}
+	if err == nil {
+		err = errors.New("no registrar")
+	}
+	return 0, fmt.Errorf("register: %w", err)
+}
+
+// tryNext wraps a failure after which the next target is tried: a
+// timeout, a transport error or 503 Service Unavailable (RFC 3263 §4.3).
+type tryNext struct{ error }
+
+func (e tryNext) Unwrap() error { return e.error }
+
+// registerAt sends REGISTER to one target with the given expiry (0
+// unregisters) until it gets a final answer, answering up to three
+// challenges or 423s on the way, and returns the lifetime granted.
+func (r *Registration) registerAt(ctx context.Context, h hop, expires time.Duration) (time.Duration, error) {
+	r.registrar = h.addr
 	for range 4 {
 		req := r.request(expires)
 		if err := r.auth.Authorize(req); err != nil {
 			return 0, fmt.Errorf("register: %w", err)
 		}
-		resp, err := r.send(ctx, req)
+		resp, err := r.send(ctx, h, req)
 		if err != nil {
-			return 0, err
+			return 0, tryNext{err}
 		}
 		code := resp.StatusCode()
 		switch {
 		case code >= 200 && code < 300:
+			if r.learnt != nil && expires > 0 && r.learntChanged(resp) {
+				continue // register the Contact the registrar can reach
+			}
 			return r.granted(resp, expires), nil
+		case code == 503:
+			return 0, tryNext{fmt.Errorf("at %v: 503 %s", h.addr, resp.Reason())}
 		case code == 401 || code == 407:
 			if _, err := r.auth.Challenged(req, resp); err != nil {
 				return 0, fmt.Errorf("register: %d %s: %w", code, resp.Reason(), err)
@@ -205,30 +286,52 @@ func (r *Registration) register(ctx context.Context, expires time.Duration) (tim
 	return 0, errors.New("register: too many challenges")
 }
 
+// learntChanged reads the received and rport the registrar put in our Via
+// and tells them to learnt.
+func (r *Registration) learntChanged(resp *message.Message) bool {
+	via, err := resp.Via()
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(string(via.Received()))
+	if err != nil {
+		return false
+	}
+	port, ok := via.RPort()
+	if !ok || port == 0 {
+		port = via.Port
+	}
+	if port == 0 {
+		return false
+	}
+	return r.learnt(netip.AddrPortFrom(ip.Unmap(), uint16(port)))
+}
+
 // request builds the next REGISTER.
 func (r *Registration) request(expires time.Duration) *message.Message {
 	r.cseq++
 	aor := "sip:" + r.acct.User + "@" + r.acct.Domain
-	local := r.local.AddrPort.String()
+	local := r.localFor(r.registrar)
+	r.contactURI = contactURI(r.acct.User, local)
 	var m message.Message
 	m.InitRequest(message.REGISTER, "sip:"+r.acct.Domain)
-	m.AddHeader("Via", "SIP/2.0/"+r.local.Transport+" "+local+";rport;branch="+message.MagicCookie+randomToken())
+	m.AddHeader("Via", "SIP/2.0/"+local.Transport+" "+local.AddrPort.String()+";rport;branch="+message.MagicCookie+randomToken())
 	m.AddHeader("Max-Forwards", "70")
 	m.AddHeader("From", "<"+aor+">;tag="+r.fromTag)
 	m.AddHeader("To", "<"+aor+">")
 	m.AddHeader("Call-ID", r.callID)
 	m.AddHeader("CSeq", strconv.FormatUint(uint64(r.cseq), 10)+" REGISTER")
-	m.AddHeader("Contact", "<"+r.contact()+">")
+	m.AddHeader("Contact", "<"+r.contactURI+">")
 	m.AddHeader("Expires", strconv.Itoa(int(expires/time.Second)))
 	m.AddHeader("User-Agent", "intercom")
 	return &m
 }
 
-// contact is the URI the station is reached at.
-func (r *Registration) contact() string {
-	c := "sip:" + r.acct.User + "@" + r.local.AddrPort.String()
-	if r.local.Transport != "UDP" {
-		c += ";transport=" + r.local.Transport
+// contactURI is the URI a user is reached at on a local address.
+func contactURI(user string, local transport.Addr) string {
+	c := "sip:" + user + "@" + local.AddrPort.String()
+	if local.Transport != "UDP" {
+		c += ";transport=" + strings.ToLower(local.Transport)
 	}
 	return c
 }
@@ -236,7 +339,7 @@ func (r *Registration) contact() string {
 // granted reads the lifetime a 2xx grants our Contact: its expires
 // parameter, else the Expires header field, else what was asked.
 func (r *Registration) granted(resp *message.Message, asked time.Duration) time.Duration {
-	ours := r.contact()
+	ours := r.contactURI
 	for v := range resp.Values("Contact") {
 		c, err := message.ParseNameAddr(v)
 		if err != nil || c.URI.String() != ours {
@@ -254,10 +357,21 @@ func (r *Registration) granted(resp *message.Message, asked time.Duration) time.
 
 // send runs one client transaction and waits for its final response, which
 // it returns as a copy.
-func (r *Registration) send(ctx context.Context, req *message.Message) (*message.Message, error) {
+func (r *Registration) send(ctx context.Context, h hop, req *message.Message) (*message.Message, error) {
+	if r.connect != nil {
+		if err := r.connect(h); err != nil {
+			return nil, err
+		}
+	}
+	return sendAndWait(ctx, r.layer, req, h, r.Timeout)
+}
+
+// sendAndWait runs one non-INVITE client transaction and waits, at most
+// timeout, for its final response, which it returns as a copy.
+func sendAndWait(ctx context.Context, layer *transaction.Layer, req *message.Message, h hop, timeout time.Duration) (*message.Message, error) {
 	final := make(chan *message.Message, 1)
 	failed := make(chan error, 1)
-	_, err := r.layer.Send(req, r.registrar, func(_ *transaction.Client, resp *message.Message, err error) {
+	_, err := layer.Send(req, h.addr, func(_ *transaction.Client, resp *message.Message, err error) {
 		switch {
 		case err != nil:
 			failed <- err
@@ -268,17 +382,18 @@ func (r *Registration) send(ctx context.Context, req *message.Message) (*message
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("register: %w", err)
+		return nil, err
 	}
-	timeout := time.NewTimer(r.Timeout)
-	defer timeout.Stop()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	method := req.Method()
 	select {
 	case resp := <-final:
 		return resp, nil
 	case err := <-failed:
-		return nil, fmt.Errorf("register at %v: %w", r.registrar, err)
-	case <-timeout.C:
-		return nil, fmt.Errorf("register at %v: %w", r.registrar, transaction.ErrTimeout)
+		return nil, fmt.Errorf("%s to %v: %w", method, h.addr, err)
+	case <-t.C:
+		return nil, fmt.Errorf("%s to %v: %w", method, h.addr, transaction.ErrTimeout)
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

@@ -96,6 +96,9 @@ func NewLayer(tr Transport, core Core, timers Timers) *Layer {
 	}
 }
 
+// Timers returns the timer bases the layer runs with.
+func (l *Layer) Timers() Timers { return l.timers }
+
 // Counts returns the number of client and server transactions alive.
 func (l *Layer) Counts() (clients, servers int) {
 	l.mu.Lock()

@@ -1,0 +1,480 @@
+package sipua
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"intercom/sipua/locate"
+	"intercom/sipua/message"
+	"intercom/sipua/transaction"
+	"intercom/sipua/transport"
+)
+
+// Config describes a user agent. Only Account.User is required.
+type Config struct {
+	// Listen is the local address, "0.0.0.0:5060" by default; port 0
+	// picks a free port.
+	Listen string
+	// Transport is "udp" (the default), "tcp" or "tls".
+	Transport string
+	// TLSServer holds the certificate of a TLS listener; TLSClient the
+	// roots that verify TLS servers (nil: the system's).
+	TLSServer, TLSClient *tls.Config
+	// Account is who the station is. With an empty Domain the station
+	// registers nowhere and is called, and calls, by IP address.
+	Account Account
+	// OutboundProxy, if set, is a SIP URI every request out of a dialog is
+	// sent to.
+	OutboundProxy string
+	// DNSServers are asked instead of those of /etc/resolv.conf.
+	DNSServers []string
+	// KeepAlive is the interval of CRLF keep-alives to the registrar, which
+	// keep a NAT binding open (RFC 5626 §4.4.1); 0 sends none.
+	KeepAlive time.Duration
+	// SessionExpires is the session interval of RFC 4028: a call whose
+	// session is not refreshed within it is ended; default 30 minutes,
+	// at least 90 s.
+	SessionExpires time.Duration
+	// MaxCallDuration, if positive, ends every call that lasts longer.
+	MaxCallDuration time.Duration
+	// MaxCalls is how many calls may be up at once; one more is answered
+	// 486 Busy Here. Default 1: a door station talks to one flat at a time.
+	MaxCalls int
+	// Timers are the RFC 3261 timer bases.
+	Timers transaction.Timers
+	// Logger receives the log; nil means slog.Default().
+	Logger *slog.Logger
+	// NewMedia returns the media session of a new call. Nil means calls
+	// carry no session description.
+	NewMedia func(*Call) (Media, error)
+	// Policy decides whether an incoming call is allowed: it returns 0 to
+	// let it ring, or the status code to reject it with (403, 603, ...).
+	// Nil allows every call.
+	Policy func(*Call) int
+	// OnIncoming is told of an incoming call once it rings; the
+	// application answers or rejects it (it must not block). Nil rejects
+	// every incoming call with 480 Temporarily Unavailable.
+	OnIncoming func(*Call)
+	// OnEvent, if set, receives every event; it must not block.
+	OnEvent func(Event)
+	// UserAgent is the User-Agent and Server header value.
+	UserAgent string
+}
+
+// Media is a call's session description, negotiated by offer and answer
+// (RFC 3264). Calls serialize their use of it.
+type Media interface {
+	// Offer returns our offer, for an INVITE, a re-INVITE or a 2xx to an
+	// INVITE without one.
+	Offer() ([]byte, error)
+	// Answer returns our answer to the peer's offer; an error rejects it
+	// (488).
+	Answer(offer []byte) ([]byte, error)
+	// Accept takes the peer's answer to our last offer.
+	Accept(answer []byte) error
+}
+
+// What the user agent supports, for Allow, Supported and Accept.
+const (
+	allowed   = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"
+	supported = "timer"
+	accepted  = "application/sdp, application/dtmf-relay, application/dtmf"
+	minSE     = 90 * time.Second // RFC 4028 §4
+)
+
+// UA is a SIP user agent: it registers, places and receives calls.
+type UA struct {
+	cfg       Config
+	log       *slog.Logger
+	tr        *transport.Transport
+	layer     *transaction.Layer
+	loc       *locate.Resolver
+	listen    transport.Addr
+	reg       *Registration
+	ready     chan struct{} // closed once tr is set
+	closeOnce sync.Once
+
+	mu      sync.Mutex
+	public  netip.AddrPort   // our address as a registrar saw it (RFC 3581)
+	dialogs map[string]*Call // by dialog ID: Call-ID, local tag, remote tag
+	calls   map[*Call]struct{}
+	wg      sync.WaitGroup
+}
+
+// New starts a user agent listening as cfg says.
+func New(cfg Config) (*UA, error) {
+	if cfg.Account.User == "" {
+		return nil, errors.New("sipua: Account.User is empty")
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "0.0.0.0:5060"
+	}
+	if cfg.Transport == "" {
+		cfg.Transport = "udp"
+	}
+	if cfg.SessionExpires == 0 {
+		cfg.SessionExpires = 30 * time.Minute
+	}
+	cfg.SessionExpires = max(cfg.SessionExpires, minSE)
+	if cfg.MaxCalls <= 0 {
+		cfg.MaxCalls = 1
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "intercom"
+	}
+	ua := &UA{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}),
+		dialogs: make(map[string]*Call), calls: make(map[*Call]struct{})}
+	if ua.log == nil {
+		ua.log = slog.Default()
+	}
+	tc := transport.Config{TLSServer: cfg.TLSServer, TLSClient: cfg.TLSClient}
+	tpName := strings.ToUpper(cfg.Transport)
+	switch tpName {
+	case "UDP":
+		tc.UDP = cfg.Listen
+	case "TCP":
+		tc.TCP = cfg.Listen
+	case "TLS":
+		tc.TLS = cfg.Listen
+	default:
+		return nil, fmt.Errorf("sipua: transport %q is not udp, tcp or tls", cfg.Transport)
+	}
+	lc := locate.Config{Transports: []locate.Transport{locate.Transport(strings.ToLower(tpName))}, Servers: cfg.DNSServers}
+	if cfg.OutboundProxy != "" {
+		u, err := message.ParseURI([]byte(cfg.OutboundProxy))
+		if err != nil || !u.IsSIP() {
+			return nil, fmt.Errorf("sipua: outbound proxy %q is not a SIP URI", cfg.OutboundProxy)
+		}
+		lc.OutboundProxy = &u
+	}
+	var err error
+	if ua.loc, err = locate.New(lc); err != nil {
+		return nil, fmt.Errorf("sipua: %w", err)
+	}
+	ua.layer = transaction.NewLayer(sender{ua}, ua, cfg.Timers)
+	if ua.tr, err = transport.Listen(tc, ua.receive); err != nil {
+		return nil, fmt.Errorf("sipua: %w", err)
+	}
+	ua.listen, _ = ua.tr.LocalAddr(tpName)
+	close(ua.ready)
+	if cfg.Account.Domain != "" {
+		ua.reg = ua.newRegistration()
+	}
+	return ua, nil
+}
+
+// sender lets the transaction layer send through the UA's transport.
+type sender struct{ ua *UA }
+
+func (s sender) Send(to transport.Addr, wire []byte) error { return s.ua.tr.Send(to, wire) }
+
+// Addr returns the transport address the user agent listens on.
+func (ua *UA) Addr() transport.Addr { return ua.listen }
+
+// Run keeps the account registered, if it has a domain, until ctx ends;
+// then it hangs up every call, unregisters and closes the user agent.
+func (ua *UA) Run(ctx context.Context) error {
+	var err error
+	if ua.reg != nil {
+		err = ua.reg.Run(ctx)
+	} else {
+		<-ctx.Done()
+	}
+	ua.Close()
+	return err
+}
+
+// Close hangs up every call, waits (bounded) for the BYEs to be answered
+// and closes the sockets.
+func (ua *UA) Close() {
+	ua.closeOnce.Do(func() {
+		for _, c := range ua.Calls() {
+			c.Hangup()
+		}
+		done := make(chan struct{})
+		go func() { ua.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
+		ua.tr.Close()
+	})
+}
+
+// Calls returns the calls not yet ended.
+func (ua *UA) Calls() []*Call {
+	ua.mu.Lock()
+	defer ua.mu.Unlock()
+	cs := make([]*Call, 0, len(ua.calls))
+	for c := range ua.calls {
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// Registration returns the status of the registration; Unregistered when
+// the account has no domain.
+func (ua *UA) Registration() RegStatus {
+	if ua.reg == nil {
+		return RegStatus{}
+	}
+	return ua.reg.Status()
+}
+
+// newRegistration sets up the registration of the account at its domain,
+// located by RFC 3263, with NAT learning and keep-alives.
+func (ua *UA) newRegistration() *Registration {
+	r := NewRegistration(ua.cfg.Account, ua.layer, transport.Addr{}, ua.listen, func(s RegStatus) {
+		switch s.State {
+		case Registered:
+			ua.emit(Event{Name: EventRegistered, Reason: s.Expires.String()})
+		case RegFailed:
+			ua.emit(Event{Name: EventRegistrationFailed, Reason: errString(s.Err)})
+		case Unregistered:
+			ua.emit(Event{Name: EventUnregistered})
+		}
+	})
+	domain := ua.cfg.Account.Domain
+	r.targets = func(ctx context.Context) ([]hop, error) {
+		u, err := message.ParseURI([]byte("sip:" + domain))
+		if err != nil {
+			return nil, fmt.Errorf("domain %q: %w", domain, err)
+		}
+		return ua.resolve(ctx, &u)
+	}
+	r.localFor = ua.localFor
+	r.learnt = ua.learn
+	r.connect = ua.connect
+	r.keepAlive = ua.cfg.KeepAlive
+	r.ping = func(to transport.Addr) { _ = ua.tr.Send(to, []byte("\r\n\r\n")) }
+	return r
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// resolve locates the next hops for a URI (RFC 3263), through the outbound
+// proxy if one is set.
+func (ua *UA) resolve(ctx context.Context, u *message.URI) ([]hop, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	targets, err := ua.loc.Lookup(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	hops := make([]hop, 0, len(targets))
+	for _, t := range targets {
+		hops = append(hops, hop{
+			addr:       transport.Addr{Transport: strings.ToUpper(string(t.Transport)), AddrPort: t.Addr},
+			serverName: t.ServerName,
+		})
+	}
+	return hops, nil
+}
+
+// connect opens the connection to a hop on TCP or TLS before a
+// transaction sends on it.
+func (ua *UA) connect(h hop) error { return ua.tr.Connect(h.addr, h.serverName) }
+
+// learn records the address a registrar saw us at. It reports whether that
+// changed the address we give in Via and Contact.
+func (ua *UA) learn(seen netip.AddrPort) bool {
+	ua.mu.Lock()
+	defer ua.mu.Unlock()
+	if seen == ua.public || (seen.Addr() == ua.listen.AddrPort.Addr() && seen.Port() == ua.listen.AddrPort.Port()) {
+		return false
+	}
+	if !ua.public.IsValid() && ua.listen.AddrPort.Addr().IsUnspecified() && seen.Port() == ua.listen.AddrPort.Port() && isLocal(seen.Addr()) {
+		return false // our own interface address: no NAT in between
+	}
+	ua.public = seen
+	ua.log.Info("address learnt from the registrar", "addr", seen.String())
+	return true
+}
+
+// isLocal reports whether ip is one of this host's interface addresses.
+func isLocal(ip netip.Addr) bool {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().Unmap() == ip {
+			return true
+		}
+	}
+	return false
+}
+
+// localFor returns our address for Via and Contact towards a peer: the one
+// a registrar saw, else the listen address, with an unspecified IP replaced
+// by the source address the system would use to reach the peer.
+func (ua *UA) localFor(to transport.Addr) transport.Addr {
+	ua.mu.Lock()
+	public := ua.public
+	ua.mu.Unlock()
+	a := ua.listen
+	if public.IsValid() && !to.AddrPort.Addr().IsLoopback() {
+		a.AddrPort = public
+		return a
+	}
+	if a.AddrPort.Addr().IsUnspecified() && to.AddrPort.IsValid() {
+		if c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(to.AddrPort)); err == nil {
+			src := c.LocalAddr().(*net.UDPAddr).AddrPort()
+			c.Close()
+			a.AddrPort = netip.AddrPortFrom(src.Addr().Unmap(), a.AddrPort.Port())
+		}
+	}
+	return a
+}
+
+// receive is the transport's handler: it checks what was read and hands it
+// to the transaction layer, answering a malformed request statelessly.
+func (ua *UA) receive(m *message.Message, from transport.Addr, err error) {
+	<-ua.ready
+	if err == nil {
+		err = m.Validate()
+	}
+	if err != nil {
+		var pe *message.ParseError
+		if errors.As(err, &pe) && m.IsRequest() && m.Method() != message.ACK {
+			var resp message.Message
+			resp.InitResponse(m, pe.Status, pe.Reason(), "")
+			resp.AddHeader("Warning", `399 intercom "`+strings.ReplaceAll(pe.Error(), `"`, "'")+`"`)
+			_ = ua.tr.Send(from, resp.AppendTo(nil))
+		}
+		ua.log.Debug("malformed message", "from", from.String(), "err", err)
+		return
+	}
+	if m.IsRequest() {
+		err = ua.layer.HandleRequest(m, from)
+	} else {
+		err = ua.layer.HandleResponse(m, from)
+	}
+	if err != nil {
+		ua.log.Debug("message dropped", "from", from.String(), "err", err)
+	}
+}
+
+// StrayResponse answers a 2xx to an INVITE whose transaction has ended
+// with the ACK again (RFC 3261 §13.2.2.4).
+func (ua *UA) StrayResponse(resp *message.Message, from transport.Addr) {
+	cseq, err := resp.CSeq()
+	if err != nil || cseq.Method != message.INVITE || resp.StatusCode()/100 != 2 {
+		return
+	}
+	if c := ua.dialogFor(resp, false); c != nil {
+		c.onStray2xx(resp)
+	}
+}
+
+// ServerError ends the call whose 2xx or final response was never
+// acknowledged.
+func (ua *UA) ServerError(tx *transaction.Server, err error) {
+	ua.log.Debug("server transaction failed", "err", err)
+}
+
+// dialogFor finds the call of the dialog a message belongs to. For a
+// request we received, our tag is in To; for a response, in From.
+func (ua *UA) dialogFor(m *message.Message, request bool) *Call {
+	from, err1 := m.From()
+	to, err2 := m.To()
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	local, remote := from.Tag(), to.Tag()
+	if request {
+		local, remote = remote, local
+	}
+	ua.mu.Lock()
+	defer ua.mu.Unlock()
+	return ua.dialogs[dialogID(string(m.CallID()), string(local), string(remote))]
+}
+
+func dialogID(callID, localTag, remoteTag string) string {
+	return callID + "|" + localTag + "|" + remoteTag
+}
+
+// addCall records a live call; it fails when MaxCalls are up.
+func (ua *UA) addCall(c *Call) bool {
+	ua.mu.Lock()
+	defer ua.mu.Unlock()
+	if len(ua.calls) >= ua.cfg.MaxCalls {
+		return false
+	}
+	ua.calls[c] = struct{}{}
+	return true
+}
+
+// removeCall forgets an ended call and its dialogs.
+func (ua *UA) removeCall(c *Call) {
+	ua.mu.Lock()
+	defer ua.mu.Unlock()
+	delete(ua.calls, c)
+	for id, d := range ua.dialogs {
+		if d == c {
+			delete(ua.dialogs, id)
+		}
+	}
+}
+
+// addDialog indexes a call by one of its dialog IDs.
+func (ua *UA) addDialog(id string, c *Call) {
+	ua.mu.Lock()
+	ua.dialogs[id] = c
+	ua.mu.Unlock()
+}
+
+// contactFor is our Contact URI towards a peer.
+func (ua *UA) contactFor(to transport.Addr) string {
+	return contactURI(ua.cfg.Account.User, ua.localFor(to))
+}
+
+// via returns a new top Via towards a peer.
+func (ua *UA) via(to transport.Addr) string {
+	local := ua.localFor(to)
+	return "SIP/2.0/" + local.Transport + " " + local.AddrPort.String() + ";rport;branch=" + message.MagicCookie + randomToken()
+}
+
+// aor is the station's address of record.
+func (ua *UA) aor() string {
+	host := ua.cfg.Account.Domain
+	if host == "" {
+		host = ua.localFor(transport.Addr{}).AddrPort.Addr().String()
+		if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() {
+			host = "[" + host + "]"
+		}
+	}
+	return "sip:" + ua.cfg.Account.User + "@" + host
+}
+
+// addCapabilities adds what we allow, support and accept to a message.
+func (ua *UA) addCapabilities(m *message.Message) {
+	m.AddHeader("Allow", allowed)
+	m.AddHeader("Supported", supported)
+}
+
+// respond answers a request on its server transaction.
+func (ua *UA) respond(tx *transaction.Server, req *message.Message, code int, reason string, hdrs ...string) {
+	var resp message.Message
+	resp.InitResponse(req, code, reason, randomToken())
+	for i := 0; i+1 < len(hdrs); i += 2 {
+		resp.AddHeader(hdrs[i], hdrs[i+1])
+	}
+	resp.AddHeader("Server", ua.cfg.UserAgent)
+	if err := tx.Respond(&resp); err != nil {
+		ua.log.Debug("respond", "code", code, "err", err)
+	}
+}

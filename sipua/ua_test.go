@@ -1,0 +1,215 @@
+package sipua
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeMedia is a media session for tests of signalling: it offers and
+// answers fixed bodies and records what it was given.
+type fakeMedia struct {
+	mu       sync.Mutex
+	offers   int
+	answered [][]byte // offers it answered
+	accepted [][]byte // answers it took
+	refuse   bool     // answer nothing: 488
+}
+
+const testSDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
+
+func (m *fakeMedia) Offer() ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.offers++
+	return []byte(testSDP), nil
+}
+
+func (m *fakeMedia) Answer(offer []byte) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.refuse {
+		return nil, fmt.Errorf("no common codec")
+	}
+	m.answered = append(m.answered, append([]byte(nil), offer...))
+	return []byte(testSDP), nil
+}
+
+func (m *fakeMedia) Accept(answer []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(answer) == 0 {
+		return fmt.Errorf("empty answer")
+	}
+	m.accepted = append(m.accepted, append([]byte(nil), answer...))
+	return nil
+}
+
+// testUA is a user agent on 127.0.0.1 with what it saw.
+type testUA struct {
+	*UA
+	media  fakeMedia
+	events chan Event
+}
+
+// newTestUA starts a UA for user on 127.0.0.1 with an ephemeral port; tune
+// changes its config before it starts.
+func newTestUA(t *testing.T, user string, tune func(*Config)) *testUA {
+	t.Helper()
+	tu := &testUA{events: make(chan Event, 64)}
+	cfg := Config{
+		Listen:  "127.0.0.1:0",
+		Account: Account{User: user},
+		OnEvent: func(e Event) {
+			select {
+			case tu.events <- e:
+			default:
+				t.Errorf("%s: event %s dropped", user, e.Name)
+			}
+		},
+		NewMedia: func(*Call) (Media, error) { return &tu.media, nil },
+		Logger:   slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	if tune != nil {
+		tune(&cfg)
+	}
+	ua, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tu.UA = ua
+	t.Cleanup(ua.Close)
+	return tu
+}
+
+func (tu *testUA) uri() string { return "sip:" + tu.cfg.Account.User + "@" + tu.Addr().AddrPort.String() }
+
+// expect waits up to 10 s for the named event and returns it; events of
+// other names are skipped.
+func (tu *testUA) expect(t *testing.T, name string) Event {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case e := <-tu.events:
+			if e.Name == name {
+				return e
+			}
+		case <-timeout:
+			t.Fatalf("%s: no %s event within 10 s", tu.cfg.Account.User, name)
+		}
+	}
+}
+
+// answering makes a UA answer every call.
+func answering(c *Config) { c.OnIncoming = func(call *Call) { _ = call.Answer() } }
+
+func waitDone(t *testing.T, c *Call) Summary {
+	t.Helper()
+	select {
+	case <-c.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatalf("call %s did not end within 10 s (state %v)", c.CallID(), c.State())
+	}
+	return c.Summary()
+}
+
+func TestCallAnsweredAndHungUp(t *testing.T) {
+	a := newTestUA(t, "door", nil)
+	b := newTestUA(t, "flat", answering)
+	call, err := a.Dial(context.Background(), b.uri(), DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.expect(t, EventCallRinging)
+	a.expect(t, EventCallAnswered)
+	in := b.expect(t, EventCallAnswered).Call
+	if call.State() != CallAnswered || in.State() != CallAnswered {
+		t.Fatalf("states %v and %v", call.State(), in.State())
+	}
+	// The ACK reached the callee: its 2xx retransmissions stopped.
+	waitFor(t, "ACK received", func() bool { in.mu.Lock(); defer in.mu.Unlock(); return in.ok == nil })
+	if n := len(a.media.accepted); n != 1 {
+		t.Errorf("caller took %d answers, want 1", n)
+	}
+	if n := len(b.media.answered); n != 1 {
+		t.Errorf("callee answered %d offers, want 1", n)
+	}
+	call.Hangup()
+	if s := waitDone(t, in); s.Reason != "remote hangup" || !s.Answered {
+		t.Errorf("callee: %+v", s)
+	}
+	if s := waitDone(t, call); s.Reason != "local hangup" || !s.Answered || s.Setup <= 0 {
+		t.Errorf("caller: %+v", s)
+	}
+}
+
+func TestCallRejected(t *testing.T) {
+	a := newTestUA(t, "door", nil)
+	b := newTestUA(t, "flat", func(c *Config) { c.OnIncoming = func(call *Call) { _ = call.Reject(486) } })
+	call, err := a.Dial(context.Background(), b.uri(), DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := waitDone(t, call); s.Code != 486 || s.Answered {
+		t.Errorf("caller: %+v, want ended by 486", s)
+	}
+	if e := b.expect(t, EventCallEnded); e.Code != 486 {
+		t.Errorf("callee ended with %d", e.Code)
+	}
+}
+
+func TestCallCancelled(t *testing.T) {
+	a := newTestUA(t, "door", nil)
+	b := newTestUA(t, "flat", func(c *Config) { c.OnIncoming = func(*Call) {} }) // rings forever
+	call, err := a.Dial(context.Background(), b.uri(), DialOptions{RingTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := waitDone(t, call); s.Code != 487 || s.Reason != "ring timeout" {
+		t.Errorf("caller: %+v, want 487 after the ring timeout", s)
+	}
+	if e := b.expect(t, EventCallEnded); e.Code != 487 || e.Reason != "cancelled by the caller" {
+		t.Errorf("callee: %+v", e)
+	}
+}
+
+func TestBusyAndPolicy(t *testing.T) {
+	a := newTestUA(t, "door", func(c *Config) { c.MaxCalls = 2 })
+	b := newTestUA(t, "flat", func(c *Config) {
+		answering(c)
+		c.Policy = func(call *Call) int {
+			if call.Remote() == "sip:stranger@127.0.0.1" {
+				return 403
+			}
+			return 0
+		}
+	})
+	first, err := a.Dial(context.Background(), b.uri(), DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-first.Answered()
+	second, err := a.Dial(context.Background(), b.uri(), DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := waitDone(t, second); s.Code != 486 {
+		t.Errorf("second call: %+v, want 486 Busy Here", s)
+	}
+	first.Hangup()
+	waitDone(t, first)
+	b.expect(t, EventCallEnded)
+
+	s := newTestUA(t, "stranger", nil) // no domain: From is sip:stranger@127.0.0.1
+	call, err := s.Dial(context.Background(), b.uri(), DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := waitDone(t, call); sum.Code != 403 {
+		t.Errorf("stranger's call: %+v, want 403", sum)
+	}
+}
