@@ -150,7 +150,9 @@ func (r *Registration) set(s RegStatus) {
 func (r *Registration) Run(ctx context.Context) error {
 	failures := 0
 	for {
-		r.set(RegStatus{State: Registering})
+		if r.Status().State != Registered { // a refresh keeps the status
+			r.set(RegStatus{State: Registering})
+		}
 		granted, err := r.register(ctx, r.acct.Expires)
 		var wait time.Duration
 		if err != nil {

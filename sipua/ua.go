@@ -206,6 +206,7 @@ func (ua *UA) Close() {
 		case <-time.After(5 * time.Second):
 		}
 		ua.tr.Close()
+		ua.layer.Close()
 	})
 }
 

@@ -96,6 +96,19 @@ func NewLayer(tr Transport, core Core, timers Timers) *Layer {
 	}
 }
 
+// Close ends every transaction at once, stopping its timers, and reports
+// nothing to the core: for a user agent that shuts down.
+func (l *Layer) Close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, tx := range l.clients {
+		tx.end(nil)
+	}
+	for _, tx := range l.servers {
+		tx.end()
+	}
+}
+
 // Timers returns the timer bases the layer runs with.
 func (l *Layer) Timers() Timers { return l.timers }
 
