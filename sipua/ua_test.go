@@ -85,7 +85,9 @@ func newTestUA(t *testing.T, user string, tune func(*Config)) *testUA {
 	return tu
 }
 
-func (tu *testUA) uri() string { return "sip:" + tu.cfg.Account.User + "@" + tu.Addr().AddrPort.String() }
+func (tu *testUA) uri() string {
+	return "sip:" + tu.cfg.Account.User + "@" + tu.Addr().AddrPort.String()
+}
 
 // expect waits up to 10 s for the named event and returns it; events of
 // other names are skipped.
