@@ -89,3 +89,109 @@ func TestRegisterWithSipp(t *testing.T) {
 		t.Errorf("sipp did not finish its scenario\n%s", out.String())
 	}
 }
+
+// sipp runs sipp with a scenario (a built-in name such as "uas", or a file
+// under testdata/sipp) on a free port of 127.0.0.1 and returns its port
+// and a channel that gets its exit error when it ends.
+func sipp(t *testing.T, scenario string, args ...string) (uint16, <-chan error, *lockedBuffer) {
+	t.Helper()
+	path := needTool(t, "sipp")
+	port := freeUDPPort(t)
+	var sf []string
+	if filepath.Ext(scenario) == ".xml" {
+		abs, err := filepath.Abs(filepath.Join("testdata/sipp", scenario))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sf = []string{"-sf", abs}
+	} else {
+		sf = []string{"-sn", scenario}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	all := append(sf, "-i", "127.0.0.1", "-p", strconv.Itoa(int(port)), "-m", "1", "-nostdin",
+		"-timeout", "30s", "-timeout_error", "-trace_msg", "-message_file", "sipp.log")
+	cmd := exec.CommandContext(ctx, path, append(all, args...)...)
+	cmd.Dir = t.TempDir()
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait(); cancel() }()
+	t.Cleanup(func() {
+		cancel()
+		if t.Failed() {
+			msgs, _ := os.ReadFile(filepath.Join(cmd.Dir, "sipp.log"))
+			t.Logf("sipp output:\n%s\nsipp messages:\n%s", out.String(), msgs)
+		}
+	})
+	return port, done, out
+}
+
+// sippDone waits for sipp to end its scenario and fails the test if it
+// did not succeed.
+func sippDone(t *testing.T, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("sipp failed: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("sipp did not finish its scenario within 30 s")
+	}
+}
+
+// TestCallSippUAS calls sipp's built-in UAS, which rings and answers; we
+// hang up, and sipp must see its whole scenario through (ACK, BYE).
+func TestCallSippUAS(t *testing.T) {
+	port, done, _ := sipp(t, "uas")
+	a := newTestUA(t, "door", nil)
+	call, err := a.Dial(context.Background(), "sip:flat@127.0.0.1:"+strconv.Itoa(int(port)), DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.expect(t, EventCallRinging)
+	a.expect(t, EventCallAnswered)
+	call.Hangup()
+	if s := waitDone(t, call); !s.Answered || s.Reason != "local hangup" {
+		t.Errorf("call: %+v", s)
+	}
+	sippDone(t, done)
+}
+
+// TestCallSippChallenge calls through sipp playing a proxy that challenges
+// the INVITE with 407 and checks our digest answer before the callee
+// answers.
+func TestCallSippChallenge(t *testing.T) {
+	port, done, _ := sipp(t, "uas_auth.xml")
+	a := newTestUA(t, "door", func(c *Config) { c.Account.Password = "secret" })
+	call, err := a.Dial(context.Background(), "sip:flat@127.0.0.1:"+strconv.Itoa(int(port)), DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.expect(t, EventCallAnswered)
+	call.mu.Lock()
+	interval, weRefresh := call.interval, call.weRefresh
+	call.mu.Unlock()
+	if interval != 1800*time.Second || !weRefresh {
+		t.Errorf("session timer %v, we refresh %v: want 1800 s refreshed by us (refresher=uac)", interval, weRefresh)
+	}
+	call.Hangup()
+	waitDone(t, call)
+	sippDone(t, done)
+}
+
+// TestCallFromSippUAC: sipp's built-in UAC calls the station, which
+// answers; sipp hangs up.
+func TestCallFromSippUAC(t *testing.T) {
+	b := newTestUA(t, "door", answering)
+	_, done, _ := sipp(t, "uac", "-s", "door", "-d", "200", b.Addr().AddrPort.String())
+	in := b.expect(t, EventCallAnswered).Call
+	if s := waitDone(t, in); s.Reason != "remote hangup" {
+		t.Errorf("call: %+v", s)
+	}
+	sippDone(t, done)
+}
