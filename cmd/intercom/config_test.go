@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -436,6 +437,35 @@ func TestMatchGlob(t *testing.T) {
 	for _, tt := range tests {
 		if got := matchGlob([]byte(tt.pattern), []byte(tt.s)); got != tt.want {
 			t.Errorf("matchGlob(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
+		}
+	}
+}
+
+func TestCheckConfig(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.toml")
+	if err := os.WriteFile(bad, []byte(doc(`[sip]`, `transport = "udpx"`, `lisen = ":5060"`)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args       []string
+		code       int
+		stdout     string
+		stderrPart string
+	}{
+		{[]string{"testdata/config/full.toml"}, 0, "testdata/config/full.toml: ok\n", ""},
+		{[]string{bad}, 1, "", bad + ":1: sip.user: must be set\n" + bad + ":2: sip.transport: \"udpx\" is not one of udp, tcp, tls\n" + bad + ":3: unknown key \"sip.lisen\"\n"},
+		{[]string{"testdata/config/none.toml"}, 1, "", "open testdata/config/none.toml: no such file or directory\n"},
+		{nil, 2, "", "usage: intercom check-config FILE"},
+		{[]string{"a.toml", "b.toml"}, 2, "", "usage: intercom check-config FILE"},
+		{[]string{"-x"}, 2, "", "flag provided but not defined: -x"},
+		{[]string{"-h"}, 0, "", "usage: intercom check-config FILE"},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		code := checkConfig(tt.args, &stdout, &stderr)
+		if code != tt.code || stdout.String() != tt.stdout || !strings.Contains(stderr.String(), tt.stderrPart) {
+			t.Errorf("check-config %q: status %d, stdout %q, stderr %q; want %d, %q, stderr with %q",
+				tt.args, code, stdout.String(), stderr.String(), tt.code, tt.stdout, tt.stderrPart)
 		}
 	}
 }
