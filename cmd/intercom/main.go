@@ -27,11 +27,16 @@ Usage:
   intercom <command> [arguments]
 
 Commands:
-  version   print the firmware version, commit and platform
-  help      print this help
+  run --config FILE            run the station until SIGTERM or SIGINT
+  call --config FILE [--hangup-after DURATION] URI
+                               place one call, print a JSON summary
+  check-config FILE            check a config file
+  version                      print the firmware version, commit and platform
+  help                         print this help
 
-More commands (run, call, demo, check-config, devices, aec) arrive as the
-firmware's parts land; see README.md.
+run and call also take --log-format text|json and --log-level LEVEL.
+More commands (demo, devices, aec) arrive as the firmware's parts land;
+see README.md.
 `
 
 func main() {
@@ -49,6 +54,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "intercom %s (commit %s, %s, %s/%s)\n",
 			version, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return 0
+	case "run":
+		return runStation(args[1:], stderr)
+	case "call":
+		return placeCall(args[1:], stdout, stderr)
+	case "check-config":
+		return checkConfig(args[1:], stdout, stderr)
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return 0

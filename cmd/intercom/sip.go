@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"intercom/sipua"
+	"intercom/sipua/message"
+	"intercom/sipua/sdp"
+)
+
+// commonFlags are the flags of the commands that run the user agent.
+type commonFlags struct {
+	config    string
+	logFormat string
+	logLevel  string
+}
+
+func (f *commonFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.config, "config", "/etc/intercom/intercom.toml", "the config `file`")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+}
+
+// logger returns the logger the flags ask for, writing to w.
+func (f *commonFlags) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", f.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch f.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", f.logFormat)
+}
+
+// runStation runs "intercom run": the station, registered and answering
+// as its config says, until SIGTERM or SIGINT.
+func runStation(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f commonFlags
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintln(stderr, "usage: intercom run --config FILE")
+		return 2
+	}
+	cfg, log, code := setup(&f, stderr)
+	if cfg == nil {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	uc := uaConfig(cfg, log)
+	ua, err := sipua.New(uc)
+	if err != nil {
+		fmt.Fprintln(stderr, "intercom:", err)
+		return 1
+	}
+	log.Info("station started", "listen", ua.Addr().String(), "user", cfg.SIP.User, "domain", cfg.SIP.Domain)
+	if err := ua.Run(ctx); err != nil {
+		log.Error("stopped", "err", err)
+		return 1
+	}
+	log.Info("station stopped")
+	return 0
+}
+
+// setup loads the config and makes the logger; on failure it returns a
+// nil config and the exit status.
+func setup(f *commonFlags, stderr io.Writer) (*Config, *slog.Logger, int) {
+	log, err := f.logger(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "intercom:", err)
+		return nil, nil, 2
+	}
+	cfg, err := loadConfig(f.config)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, nil, 1
+	}
+	return cfg, log, 0
+}
+
+// callSummary is the JSON line "intercom call" prints.
+type callSummary struct {
+	Answered    bool    `json:"answered"`
+	SetupMS     int64   `json:"setup_ms"`
+	DurationS   float64 `json:"duration_s"`
+	Codec       string  `json:"codec"`
+	RTPSent     uint64  `json:"rtp_sent"`
+	RTPReceived uint64  `json:"rtp_received"`
+	DTMF        string  `json:"dtmf"`
+	Code        int     `json:"code,omitempty"`
+	Reason      string  `json:"reason"`
+}
+
+// placeCall runs "intercom call": one call with the config's account,
+// ended by the callee, by --hangup-after, or by SIGINT/SIGTERM; it prints
+// a JSON summary and exits 0 when the call was answered.
+func placeCall(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("call", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f commonFlags
+	f.register(fs)
+	hangupAfter := fs.Duration("hangup-after", 0, "hang up this long after the answer (0: wait for the callee)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: intercom call --config FILE [--hangup-after DURATION] URI")
+		return 2
+	}
+	target := fs.Arg(0)
+	cfg, log, code := setup(&f, stderr)
+	if cfg == nil {
+		return code
+	}
+	uc := uaConfig(cfg, log)
+	uc.OnIncoming = nil // a one-call tool answers nothing
+	ua, err := sipua.New(uc)
+	var inUse *net.OpError
+	if errors.As(err, &inUse) && errors.Is(err, syscall.EADDRINUSE) {
+		// The station runs on this address: call from another port.
+		host, _, _ := net.SplitHostPort(uc.Listen)
+		uc.Listen = net.JoinHostPort(host, "0")
+		ua, err = sipua.New(uc)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "intercom:", err)
+		return 1
+	}
+	defer ua.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	call, err := ua.Dial(ctx, target, sipua.DialOptions{RingTimeout: cfg.SIP.RingTimeout.Duration})
+	if err != nil {
+		fmt.Fprintln(stderr, "intercom:", err)
+		return 1
+	}
+	select {
+	case <-call.Answered():
+		var after <-chan time.Time
+		if *hangupAfter > 0 {
+			after = time.After(*hangupAfter)
+		}
+		select {
+		case <-after:
+			call.Hangup()
+		case <-ctx.Done():
+			call.Hangup()
+		case <-call.Done():
+		}
+	case <-call.Done():
+	}
+	<-call.Done()
+	ua.Close()
+
+	s := call.Summary()
+	out := callSummary{Answered: s.Answered, SetupMS: s.Setup.Milliseconds(), DurationS: s.Duration.Seconds(),
+		DTMF: s.DTMF, Code: s.Code, Reason: s.Reason}
+	if m, ok := call.Media().(*sdp.Session); ok {
+		if n, ok := m.Negotiated(); ok {
+			out.Codec = n.Codec.Name
+		}
+	}
+	line, _ := json.Marshal(out)
+	fmt.Fprintf(stdout, "%s\n", line)
+	if !s.Answered {
+		return 1
+	}
+	return 0
+}
+
+// uaConfig maps the [sip] and [answer] tables on the user agent's config.
+func uaConfig(cfg *Config, log *slog.Logger) sipua.Config {
+	s := &cfg.SIP
+	uc := sipua.Config{
+		Listen:    s.Listen,
+		Transport: s.Transport,
+		Account: sipua.Account{User: s.User, Domain: s.Domain, Password: s.Password, AuthUser: s.AuthUser,
+			Expires: s.RegisterExpires.Duration},
+		OutboundProxy:   s.OutboundProxy,
+		KeepAlive:       s.Keepalive.Duration,
+		SessionExpires:  s.SessionExpires.Duration,
+		MaxCallDuration: s.MaxCallDuration.Duration,
+		Logger:          log,
+		TLSClient:       &tls.Config{RootCAs: s.RootCAs(), MinVersion: tls.VersionTLS12},
+	}
+	if s.DNSServer != "" {
+		uc.DNSServers = []string{s.DNSServer}
+	}
+	if c := s.Certificate(); c != nil {
+		uc.TLSServer = &tls.Config{Certificates: []tls.Certificate{*c}, MinVersion: tls.VersionTLS12}
+	}
+	ports := newPortPool(s.RTPPortRange())
+	ip := mediaAddr(s.Listen)
+	uc.NewMedia = func(*sipua.Call) (sipua.Media, error) {
+		return sdp.NewSession(sdp.Config{Addr: ip, Port: ports.next(), Codecs: cfg.Audio.Codecs, DTMF: true})
+	}
+	a := &cfg.Answer
+	uc.Policy = func(c *sipua.Call) int {
+		from, err := message.ParseURI([]byte(c.Remote()))
+		if err != nil || !a.Allows(&from, c.Source().Addr()) {
+			return a.Code
+		}
+		return 0
+	}
+	uc.OnIncoming = func(c *sipua.Call) {
+		if !a.Auto {
+			return // it rings until the caller gives up; the door logic answers later
+		}
+		time.AfterFunc(a.Delay.Duration, func() { _ = c.Answer() })
+	}
+	return uc
+}
+
+// mediaAddr is the address our session descriptions give: the listen
+// address, or when that is unspecified the first address of an interface
+// that is up and not loopback, else loopback.
+func mediaAddr(listen string) netip.Addr {
+	if ap, err := netip.ParseAddrPort(listen); err == nil && !ap.Addr().IsUnspecified() {
+		return ap.Addr()
+	}
+	ifaces, _ := net.Interfaces()
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().Is4() {
+				return p.Addr()
+			}
+		}
+	}
+	return netip.MustParseAddr("127.0.0.1")
+}
+
+// portPool hands out the even RTP ports of a range in turn.
+type portPool struct {
+	mu       sync.Mutex
+	lo, hi   int
+	nextPort int
+}
+
+func newPortPool(lo, hi int) *portPool { return &portPool{lo: lo, hi: hi, nextPort: lo} }
+
+func (p *portPool) next() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	port := p.nextPort
+	p.nextPort += 2
+	if p.nextPort+1 > p.hi {
+		p.nextPort = p.lo
+	}
+	return port
+}
