@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"intercom/sipua/sdp"
 	"intercom/sipua/transport"
 )
 
@@ -191,6 +192,31 @@ func TestCallFromSippUAC(t *testing.T) {
 	_, done, _ := sipp(t, "uac", "-s", "door", "-d", "200", b.Addr().AddrPort.String())
 	in := b.expect(t, EventCallAnswered).Call
 	if s := waitDone(t, in); s.Reason != "remote hangup" {
+		t.Errorf("call: %+v", s)
+	}
+	sippDone(t, done)
+}
+
+// TestDialogWithSipp: sipp calls the station, holds and resumes it with
+// re-INVITEs, sends DTMF as SIP INFO in both formats, asks OPTIONS inside
+// the dialog and hangs up (testdata/sipp/uac_dialog.xml). sipp checks our
+// answers (refresher=uac in Session-Expires, recvonly to its hold, INFO
+// allowed); we check the digits and the hangup.
+func TestDialogWithSipp(t *testing.T) {
+	b := newTestUA(t, "door", func(c *Config) {
+		answering(c)
+		c.NewMedia = func(*Call) (Media, error) {
+			return sdp.NewSession(sdp.Config{Addr: netip.MustParseAddr("127.0.0.1"), Port: 40000, Codecs: []string{"PCMU"}, DTMF: true})
+		}
+	})
+	_, done, _ := sipp(t, "uac_dialog.xml", "-s", "door", b.Addr().AddrPort.String())
+	in := b.expect(t, EventCallAnswered).Call
+	for _, want := range []string{"1", "#"} {
+		if e := b.expect(t, EventDTMF); e.Digit != want {
+			t.Errorf("DTMF %q, want %q", e.Digit, want)
+		}
+	}
+	if s := waitDone(t, in); s.Reason != "remote hangup" || s.DTMF != "1#" {
 		t.Errorf("call: %+v", s)
 	}
 	sippDone(t, done)
