@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"intercom/internal/peertest"
+)
+
+// syncBuffer is a buffer safe to write from one goroutine and read from
+// another.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startSipp runs sipp with a built-in scenario on 127.0.0.1 for one call
+// and returns its port and a channel with its exit error.
+func startSipp(t *testing.T, scenario string, args ...string) (int, <-chan error) {
+	t.Helper()
+	path := peertest.NeedTool(t, "sipp")
+	port := peertest.FreePort(t, "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	cmd := exec.CommandContext(ctx, path, append([]string{"-sn", scenario, "-i", "127.0.0.1", "-p", strconv.Itoa(port),
+		"-m", "1", "-nostdin", "-timeout", "20s", "-timeout_error"}, args...)...)
+	cmd.Dir = t.TempDir()
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait(); cancel() }()
+	t.Cleanup(func() {
+		cancel()
+		if t.Failed() {
+			t.Logf("sipp:\n%s", out.String())
+		}
+	})
+	return port, done
+}
+
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "intercom.toml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func waitSipp(t *testing.T, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatal("sipp did not end within 30 s")
+		return nil
+	}
+}
+
+// TestCallCommand places a call with "intercom call" to sipp's UAS, which
+// answers; the command hangs up after --hangup-after and prints the
+// summary. sipp must have seen a whole call.
+func TestCallCommand(t *testing.T) {
+	port, done := startSipp(t, "uas")
+	cfg := writeConfig(t, "[sip]\nlisten = \"127.0.0.1:0\"\nuser = \"door\"\n[audio]\ncodecs = [\"PCMA\", \"PCMU\"]\n")
+	var out, errOut syncBuffer
+	code := run([]string{"call", "--config", cfg, "--hangup-after", "300ms", fmt.Sprintf("sip:flat@127.0.0.1:%d", port)}, &out, &errOut)
+	if code != 0 {
+		t.Errorf("exit status %d; stderr:\n%s", code, errOut.String())
+	}
+	var s callSummary
+	if err := json.Unmarshal([]byte(out.String()), &s); err != nil {
+		t.Fatalf("summary %q: %v", out.String(), err)
+	}
+	// sipp's UAS answers PCMU only, which we offered second.
+	if !s.Answered || s.Codec != "PCMU" || s.DurationS < 0.3 || s.Reason != "local hangup" {
+		t.Errorf("summary %+v", s)
+	}
+	if err := waitSipp(t, done); err != nil {
+		t.Errorf("sipp: %v", err)
+	}
+}
+
+// TestRunCommand runs the station with "intercom run", auto-answering
+// calls from 127.0.0.1; sipp's UAC calls it and hangs up. A second run
+// allows only another network: sipp's call is refused with 403. SIGINT
+// stops the station with status 0, and the JSON log has the events.
+func TestRunCommand(t *testing.T) {
+	for _, tc := range []struct {
+		name, allow string
+		answered    bool
+	}{
+		{"allowed", "127.0.0.1/32", true},
+		{"refused", "192.0.2.0/24", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := peertest.FreePort(t, "udp")
+			cfg := writeConfig(t, fmt.Sprintf("[sip]\nlisten = \"127.0.0.1:%d\"\nuser = \"door\"\n"+
+				"[answer]\nauto = true\ndelay = \"100ms\"\nallow = [%q]\n", port, tc.allow))
+			var out, logs syncBuffer
+			status := make(chan int, 1)
+			go func() {
+				status <- run([]string{"run", "--config", cfg, "--log-format", "json"}, &out, &logs)
+			}()
+			waitLog(t, &logs, `"msg":"station started"`)
+			_, done := startSipp(t, "uac", "-s", "door", "-d", "200", fmt.Sprintf("127.0.0.1:%d", port))
+			err := waitSipp(t, done)
+			if (err == nil) != tc.answered {
+				t.Errorf("sipp: %v; want success %v", err, tc.answered)
+			}
+			if tc.answered {
+				waitLog(t, &logs, `"event":"call_ended"`)
+				for _, ev := range []string{"call_started", "call_ringing", "call_answered"} {
+					if !strings.Contains(logs.String(), `"event":"`+ev+`"`) {
+						t.Errorf("no %s in the log", ev)
+					}
+				}
+			} else {
+				waitLog(t, &logs, `"code":403`)
+			}
+			if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case code := <-status:
+				if code != 0 {
+					t.Errorf("exit status %d", code)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("run did not stop within 10 s of SIGINT")
+			}
+			if t.Failed() {
+				t.Logf("log:\n%s", logs.String())
+			}
+		})
+	}
+}
+
+// waitLog waits up to 10 s for text to appear in the log.
+func waitLog(t *testing.T, logs *syncBuffer, text string) {
+	t.Helper()
+	for range 200 {
+		if strings.Contains(logs.String(), text) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no %s in the log within 10 s:\n%s", text, logs.String())
+}
