@@ -3,6 +3,8 @@ package sipua
 import (
 	"context"
 	"net/netip"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +133,27 @@ func TestThroughKamailio(t *testing.T) {
 	stop()
 	if err := <-runDone; err != nil {
 		t.Errorf("unregister: %v", err)
+	}
+}
+
+// TestSofiaOptions: sofia-sip's sip-options (FreeSWITCH's SIP stack) asks
+// the station what it can do; the answer must list our methods, bodies and
+// extensions, and come from us (Server: intercom).
+func TestSofiaOptions(t *testing.T) {
+	tool := peertest.NeedTool(t, "sip-options")
+	door := newTestUA(t, "door", nil)
+	bind := "--bind=sip:127.0.0.1:" + strconv.Itoa(peertest.FreePort(t, "udp"))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, tool, bind, door.uri()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sip-options: %v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{"SIP/2.0 200 OK", "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE",
+		"Accept: application/sdp", "Accept: application/dtmf-relay", "Supported: timer", "Server: intercom"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("sip-options printed no %q:\n%s", want, text)
+		}
 	}
 }
