@@ -24,13 +24,16 @@ BENCHCOUNT  ?= 1
 HAVE_BENCH  := $(wildcard bench/go.mod)
 
 # Debian packages the tests need, as COMMAND:PACKAGE pairs.
-DEB_TOOLS   := qemu-aarch64-static:qemu-user-static file:file sipp:sip-tester
+DEB_TOOLS   := qemu-aarch64-static:qemu-user-static file:file sipp:sip-tester \
+               baresip:baresip-core kamailio:kamailio sip-options:sofia-sip-bin \
+               dnsmasq:dnsmasq-base
 
 # install-debs installs the Debian packages of the COMMAND:PACKAGE pairs in $(1)
 # whose command is missing: as root it runs apt-get; otherwise it prints the one
-# command that does and fails.
+# command that does and fails. /usr/sbin (kamailio, dnsmasq) counts even when a
+# user's PATH lacks it.
 define install-debs
-@missing=""; for t in $(1); do \
+@PATH="$$PATH:/usr/sbin:/sbin"; missing=""; for t in $(1); do \
 	command -v "$${t%%:*}" >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
 if [ -z "$$missing" ]; then exit 0; fi; \
 if [ "$$(id -u)" != 0 ]; then \
