@@ -21,12 +21,6 @@ type Codec struct {
 	Channels int
 }
 
-// Is reports whether c is the encoding name at the clock rate, mono: the
-// name compared without regard to case.
-func (c Codec) Is(name string, clockRate int) bool {
-	return c.ClockRate == clockRate && c.Channels == 1 && strings.EqualFold(c.Name, name)
-}
-
 // static are the static payload types of RFC 3551 §6, tables 4 and 5, by
 // number; an empty Name marks a number that is unassigned or dynamic.
 var static = [35]Codec{

@@ -1,0 +1,62 @@
+package sdp
+
+import "testing"
+
+// BenchmarkParse parses typical bodies: the door station's own offer (the
+// shared INVITE's) and Linphone's audio-and-video offer.
+func BenchmarkParse(b *testing.B) {
+	for _, name := range []string{"shared-invite_sdp.sdp", "linphone-offer.sdp"} {
+		body := testdata(b, name)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if _, err := Parse(body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkMarshal writes a parsed description into a reused buffer.
+func BenchmarkMarshal(b *testing.B) {
+	d, err := Parse(testdata(b, "shared-invite_sdp.sdp"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 0, 1024)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = d.AppendTo(buf[:0])
+	}
+}
+
+// BenchmarkAnswer answers an Asterisk offer, as for every incoming INVITE
+// or re-INVITE of a session.
+func BenchmarkAnswer(b *testing.B) {
+	offer := testdata(b, "asterisk-offer.sdp")
+	s := newSession(b, Config{DTMF: true})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Answer(offer); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOfferAccept makes an offer and accepts Asterisk's answer: a
+// re-INVITE of ours.
+func BenchmarkOfferAccept(b *testing.B) {
+	answer := testdata(b, "asterisk-answer.sdp")
+	s := newSession(b, Config{DTMF: true})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Offer(); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Accept(answer); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

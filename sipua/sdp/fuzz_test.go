@@ -1,0 +1,96 @@
+package sdp
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+)
+
+// addSeeds adds every body of testdata/ to the fuzz corpus.
+func addSeeds(f *testing.F) {
+	for _, body := range readTestdata(f) {
+		f.Add(body)
+	}
+	f.Add([]byte("v=0\no=- 1 1 IN IP4 0.0.0.0\nm=audio 1/2 RTP/AVP\nc=IN IP6 ::\nb=AS:1\nk=x\ni=y\n"))
+}
+
+// FuzzParse feeds arbitrary bodies to Parse and every helper. Nothing may
+// panic, every error must be a *SyntaxError, and a description that parses
+// must parse again, equal, after AppendTo.
+func FuzzParse(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := Parse(data)
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("error %v is a %T", err, err)
+			}
+			return
+		}
+		for i := range d.Media {
+			m := &d.Media[i]
+			_ = d.MediaConnection(i)
+			_ = d.MediaDirection(i)
+			for j := range m.Formats {
+				if pt, ok := m.PayloadType(j); ok {
+					_, _ = m.Codec(pt)
+					_, _ = m.Fmtp(pt)
+				}
+			}
+			_, _ = m.PTime()
+			_, _ = m.MaxPTime()
+			_, _ = m.RTCP()
+			_ = m.RTCPMux()
+			_, _ = m.Connection.IP()
+		}
+		wire := d.AppendTo(nil)
+		back, err := Parse(wire)
+		if err != nil {
+			t.Fatalf("written description does not parse: %v\n%q\n%q", err, data, wire)
+		}
+		if !reflect.DeepEqual(d, back) {
+			t.Fatalf("round trip changed the description\n%q\n%q\n%#v\n%#v", data, wire, d, back)
+		}
+	})
+}
+
+// FuzzSession answers arbitrary offers and accepts arbitrary answers.
+// Nothing may panic; an answer must parse, keep the offer's m= line count
+// and carry our address; a failed call must leave the session as it was.
+func FuzzSession(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := newSession(t, Config{DTMF: true})
+		answer, err := s.Answer(data)
+		if err != nil {
+			if _, ok := s.Negotiated(); ok || s.sent {
+				t.Fatalf("failed Answer changed the session: %v", err)
+			}
+		} else {
+			offer, _ := Parse(data)
+			d, err := Parse(answer)
+			if err != nil {
+				t.Fatalf("our answer does not parse: %v\n%s", err, answer)
+			}
+			if len(d.Media) != len(offer.Media) {
+				t.Fatalf("answer has %d m= lines for %d\n%s", len(d.Media), len(offer.Media), answer)
+			}
+			if ip, ok := d.Connection.IP(); !ok || ip != ours4 {
+				t.Fatalf("answer's c= %+v", d.Connection)
+			}
+		}
+		before, _ := s.Negotiated()
+		if _, err := s.Offer(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Accept(data); err != nil {
+			if after, _ := s.Negotiated(); after != before {
+				t.Fatalf("failed Accept changed Negotiated: %v", err)
+			}
+		}
+		if s.Pending() {
+			t.Fatal("offer pending after Accept")
+		}
+	})
+}

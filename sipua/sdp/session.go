@@ -1,0 +1,661 @@
+package sdp
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// Config configures a Session: what we offer and accept.
+type Config struct {
+	// Addr is our RTP address, written in the c= and o= lines. It must be
+	// a unicast address, not 0.0.0.0 or ::; an IPv6 zone is dropped.
+	Addr netip.Addr
+	// Port is our RTP port, 1 to 65535; RTCP is on Port+1.
+	Port int
+	// Codecs are the codecs we offer and accept, in our order of
+	// preference, from "G722", "PCMU" and "PCMA" (in any case). Empty
+	// means all three, in that order.
+	Codecs []string
+	// DTMF offers and accepts telephone-event/8000 (RFC 4733) for the
+	// events 0-16, with payload type 101 in our offers.
+	DTMF bool
+	// PTime is the packet duration we want to receive, in milliseconds:
+	// a multiple of 10 from 10 to 120. Zero means 20.
+	PTime int
+	// Username is the user name of our o= lines; empty means
+	// "intercom". It must not contain white space.
+	Username string
+}
+
+// Media is what an offer/answer exchange agreed on for the audio stream:
+// what an RTP session needs to send and receive it.
+type Media struct {
+	// Codec is the codec to send with: the first codec of the answer that
+	// both sides support, with the payload type to put in our packets.
+	// Packets we receive may use any codec of the answer.
+	Codec Codec
+	// DTMFPayloadType is the payload type of telephone-event, or -1 when
+	// the exchange agreed on none.
+	DTMFPayloadType int
+	// Remote is where to send RTP: the remote party's address and port.
+	// When the remote SDP had the hold address 0.0.0.0, Remote has it
+	// too, and Direction does not allow sending.
+	Remote netip.AddrPort
+	// RemoteRTCP is where to send RTCP: the a=rtcp of the remote SDP
+	// (RFC 3605), else the RTP port plus one. It is the zero AddrPort when
+	// there is no such port.
+	RemoteRTCP netip.AddrPort
+	// Direction is ours: whether we may send media, receive it, both or
+	// neither, as the exchange agreed.
+	Direction Direction
+	// PTime is the packet duration, in milliseconds, to send with: the
+	// remote's a=ptime when it is from 10 to 120, else ours.
+	PTime int
+}
+
+// ourEvents are the telephone-events we offer and accept: 0-16, the DTMF
+// digits and flash (RFC 4733 §3.2).
+const ourEvents events = 1<<17 - 1
+
+// dtmfPayloadType is the payload type of telephone-event in our offers,
+// when the session has not agreed on another.
+const dtmfPayloadType = 101
+
+// supported are the codecs a Session can offer, with the payload types it
+// offers them with.
+var supported = [...]Codec{
+	{Name: "G722", PayloadType: 9, ClockRate: 8000, Channels: 1},
+	{Name: "PCMU", PayloadType: 0, ClockRate: 8000, Channels: 1},
+	{Name: "PCMA", PayloadType: 8, ClockRate: 8000, Channels: 1},
+}
+
+// Session negotiates the audio stream of one SIP dialog with the
+// offer/answer model of RFC 3264: Offer and Accept when we offer, Answer
+// when the remote party does. It keeps what every SDP it writes needs to
+// stay consistent: one o= session id with a version that grows by one when
+// the description changes, the m= lines of the session in their order, the
+// payload types agreed on, and whether an offer of ours is pending.
+//
+// A Session is not safe for concurrent use: the SIP layer serializes the
+// calls, as it serializes the offers and answers of the dialog.
+type Session struct {
+	addr     netip.Addr
+	port     int
+	codecs   []Codec // ours, in order of preference
+	dtmf     bool
+	ptime    int
+	username string
+
+	sessID  uint64
+	version uint64
+	sent    bool   // whether we have written an SDP, with version
+	last    []byte // our last SDP, from the line after o=
+	buf     []byte // scratch for the SDP being written
+
+	hold      bool
+	pending   bool      // an offer of ours awaits its answer
+	offerDir  Direction // the direction of that offer
+	offerDTMF int       // its telephone-event payload type, or -1
+	slots     []string  // the session's m= lines; "" for the audio stream, else the rejected line
+	audio     int       // the index of the audio stream in slots
+	remoteDyn [2]uint64 // payload types the remote's last SDP mapped, bit n for type n
+
+	media      Media
+	negotiated bool
+	answered   Origin // the o= of the answer Accept took last
+}
+
+// NewSession returns a Session for cfg, or an error saying what in cfg is
+// wrong.
+func NewSession(cfg Config) (*Session, error) {
+	addr := cfg.Addr.Unmap().WithZone("")
+	if !addr.IsValid() || addr.IsUnspecified() || addr.IsMulticast() {
+		return nil, errors.New("sdp: config: Addr is not a unicast address")
+	}
+	if cfg.Port < 1 || cfg.Port > 65535 {
+		return nil, errors.New("sdp: config: Port is not from 1 to 65535")
+	}
+	s := &Session{addr: addr, port: cfg.Port, dtmf: cfg.DTMF, ptime: cfg.PTime, username: cfg.Username, offerDTMF: -1}
+	if s.ptime == 0 {
+		s.ptime = 20
+	}
+	if s.ptime < 10 || s.ptime > 120 || s.ptime%10 != 0 {
+		return nil, errors.New("sdp: config: PTime is not a multiple of 10 from 10 to 120")
+	}
+	if s.username == "" {
+		s.username = "intercom"
+	}
+	for i := 0; i < len(s.username); i++ {
+		if c := s.username[i]; c <= ' ' || c == 0x7f {
+			return nil, errors.New("sdp: config: Username contains white space or a control character")
+		}
+	}
+	names := cfg.Codecs
+	if len(names) == 0 {
+		names = []string{"G722", "PCMU", "PCMA"}
+	}
+	for _, name := range names {
+		found := false
+		for _, c := range supported {
+			if strings.EqualFold(name, c.Name) {
+				for _, have := range s.codecs {
+					if have.Name == c.Name {
+						return nil, fmt.Errorf("sdp: config: codec %q listed twice", name)
+					}
+				}
+				s.codecs = append(s.codecs, c)
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("sdp: config: unsupported codec %q (want G722, PCMU or PCMA)", name)
+		}
+	}
+	s.sessID = uint64(rand.Uint32N(1<<31)) + 1
+	s.version = uint64(rand.Uint32N(1 << 30))
+	s.buf = make([]byte, 0, 512)
+	return s, nil
+}
+
+// Hold sets whether we hold the call. While on, our offers ask for sendonly
+// (RFC 3264 §8.4: we keep sending, we ask not to receive), or for inactive
+// when the remote party had already put us on hold, and our answers never
+// ask to receive; while off, they ask for sendrecv. It takes effect at the
+// next Offer or Answer: the SIP layer sends a re-INVITE with a new Offer.
+func (s *Session) Hold(on bool) {
+	s.hold = on
+}
+
+// Pending reports whether an offer of ours awaits its answer.
+func (s *Session) Pending() bool {
+	return s.pending
+}
+
+// Negotiated returns what the last successful exchange agreed on, and false
+// before any has succeeded.
+func (s *Session) Negotiated() (Media, bool) {
+	return s.media, s.negotiated
+}
+
+// Offer returns our offer: the first of the session or a re-offer (RFC 3264
+// §8) with the same o= session id, whose version is one more than that of
+// our previous SDP when the description changed and the same when it did
+// not. The offer lists our codecs in our order, telephone-event when
+// configured, our ptime and our direction (see Hold); a re-offer keeps every
+// m= line of the session, those of rejected streams with port 0. The offer
+// is then pending until Accept or CancelOffer; Offer returns
+// ErrOfferPending while one is.
+func (s *Session) Offer() ([]byte, error) {
+	if s.pending {
+		return nil, ErrOfferPending
+	}
+	dir := SendRecv
+	if s.hold {
+		dir = SendOnly
+		if s.negotiated && s.media.Direction == RecvOnly {
+			dir = Inactive // RFC 3264 §8.4: a recvonly stream is held as inactive
+		}
+	}
+	if len(s.slots) == 0 {
+		s.slots = append(s.slots, "")
+		s.audio = 0
+	}
+	dtmf := -1
+	if s.dtmf {
+		dtmf = s.offerDTMFPayloadType()
+	}
+	b := s.appendSessionLines(s.buf[:0])
+	for i, line := range s.slots {
+		if i != s.audio {
+			b = appendRejected(b, line)
+			continue
+		}
+		b = s.appendAudio(b, s.codecs, dtmf, ourEvents, dir)
+	}
+	s.buf = b
+	s.pending, s.offerDir, s.offerDTMF = true, dir, dtmf
+	return s.finish(), nil
+}
+
+// CancelOffer forgets the pending offer, for when the request or response
+// that carried it failed (a 488 or 491 to a re-INVITE, a timeout): the
+// session stays as it was before the offer (RFC 3264 §8). It does nothing
+// when no offer is pending.
+func (s *Session) CancelOffer() {
+	s.pending = false
+}
+
+// Accept takes the remote party's answer to our pending offer. It checks
+// that the answer answers the offer: as many m= lines, the audio stream
+// over RTP/AVP with a port, a codec we offered, payload types that mean
+// what they meant in the offer, an IP address of our family. On success it
+// updates what Negotiated returns: the answer's first codec that we
+// support, its telephone-event payload type, the remote addresses, and our
+// direction, which is the one we offered narrowed by the answer's.
+//
+// The offer is no longer pending after Accept, whatever it returns; on
+// error Negotiated keeps the previous exchange's result, and the SIP layer
+// ends the call or makes a new offer. An answer that leaves no usable audio
+// stream yields an error wrapping ErrNotAcceptable; a malformed one a
+// *SyntaxError or another error. Without a pending offer Accept returns
+// ErrNoOffer, except for the same answer again (same o= line, as when a
+// reliable 183 and the 200 carry it), which it ignores.
+func (s *Session) Accept(answer []byte) error {
+	if !s.pending {
+		if s.negotiated {
+			if d, err := Parse(answer); err == nil && d.Origin == s.answered {
+				return nil
+			}
+		}
+		return ErrNoOffer
+	}
+	s.pending = false
+	d, err := Parse(answer)
+	if err != nil {
+		return err
+	}
+	if len(d.Media) != len(s.slots) {
+		return fmt.Errorf("sdp: the answer has %d m= lines for the %d of the offer", len(d.Media), len(s.slots))
+	}
+	m := &d.Media[s.audio]
+	if !strings.EqualFold(m.Type, "audio") || !strings.EqualFold(m.Proto, "RTP/AVP") {
+		return fmt.Errorf("sdp: m= line %d of the answer is not audio over RTP/AVP", s.audio+1)
+	}
+	if m.Port == 0 {
+		return fmt.Errorf("%w: the answer rejects the audio stream", ErrNotAcceptable)
+	}
+	media, remoteHold, reason := s.remote(d, s.audio)
+	if reason != "" {
+		return fmt.Errorf("%w: the answer's %s", ErrNotAcceptable, reason)
+	}
+	media.DTMFPayloadType = -1
+	found := false
+	for j := range m.Formats {
+		pt, ok := m.PayloadType(j)
+		if !ok {
+			return fmt.Errorf("sdp: format %d of the answer's audio stream is not a payload type", j+1)
+		}
+		c, ok := m.Codec(pt)
+		if !ok {
+			continue // not one we offered, and no use to us
+		}
+		if offered, ok := s.offered(pt); ok && !matches(c, offered) {
+			return fmt.Errorf("sdp: the answer maps payload type %d to another codec than the offer", pt)
+		}
+		if matches(c, telephoneEvent) {
+			if s.offerDTMF >= 0 && media.DTMFPayloadType < 0 {
+				media.DTMFPayloadType = pt
+			}
+			continue
+		}
+		if ours, ok := s.ours(c); ok && !found {
+			ours.PayloadType = pt
+			media.Codec, found = ours, true
+		}
+	}
+	if !found {
+		return fmt.Errorf("%w: the answer has no codec we offered", ErrNotAcceptable)
+	}
+	theirs := d.MediaDirection(s.audio)
+	if remoteHold {
+		theirs &^= RecvOnly
+	}
+	media.Direction = s.offerDir & theirs.Reverse()
+	s.media, s.negotiated, s.answered = media, true, d.Origin
+	s.remoteDyn = mapped(m)
+	return nil
+}
+
+// Answer returns our answer to the remote party's offer, the first of the
+// session or a re-offer (RFC 3264 §6, §8). It takes the first audio stream
+// over RTP/AVP that has a port, a unicast address of our family and a codec
+// in common, and rejects every other stream with port 0 (video, RTP/SAVP,
+// RTP/SAVPF, a second audio stream), keeping the offer's m= lines in order.
+// The answer lists the common codecs in the offer's order, with the offer's
+// payload types, the first being the one both send; telephone-event with
+// the offer's payload type and the common events when both want DTMF; our
+// ptime; and the direction that mirrors the offer's (sendonly becomes
+// recvonly, ...), narrowed while we hold. A c= address of 0.0.0.0 in the
+// offer is the old RFC 2543 hold: we do not send.
+//
+// When no stream can be used Answer returns an error wrapping
+// ErrNotAcceptable, for the SIP layer to answer 488; a malformed offer
+// yields a *SyntaxError; an offer crossing a pending one of ours yields
+// ErrOfferPending. On error the Session is unchanged: a refused re-offer
+// leaves the previous exchange's result in place (RFC 3264 §8).
+func (s *Session) Answer(offer []byte) ([]byte, error) {
+	if s.pending {
+		return nil, ErrOfferPending
+	}
+	d, err := Parse(offer)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		chosen = -1
+		media  Media
+		common [MaxFormats]Codec
+		n      int
+		ev     events
+		why    string
+	)
+	for i := range d.Media {
+		m := &d.Media[i]
+		if m.Port == 0 || !strings.EqualFold(m.Type, "audio") {
+			continue
+		}
+		if !strings.EqualFold(m.Proto, "RTP/AVP") {
+			if why == "" {
+				why = "the audio stream's protocol is not RTP/AVP"
+			}
+			continue
+		}
+		var remoteHold bool
+		var reason string
+		media, remoteHold, reason = s.remote(d, i)
+		if reason == "" {
+			n, media.DTMFPayloadType, ev = s.common(m, common[:])
+			if n == 0 {
+				reason = "audio stream has no codec in common with ours"
+			}
+		}
+		if reason != "" {
+			if why == "" {
+				why = "offer's " + reason
+			}
+			continue
+		}
+		theirs := d.MediaDirection(i)
+		if remoteHold {
+			theirs &^= RecvOnly
+		}
+		media.Direction = theirs.Reverse() & s.want()
+		media.Codec = common[0]
+		chosen = i
+		break
+	}
+	if chosen < 0 {
+		if why == "" {
+			why = "the offer has no audio stream"
+		}
+		return nil, fmt.Errorf("%w: %s", ErrNotAcceptable, why)
+	}
+
+	// The answer is decided: write it and keep what the session needs.
+	slots := s.slots[:0]
+	for i := range d.Media {
+		line := ""
+		if i != chosen {
+			line = rejectedLine(&d.Media[i])
+		}
+		slots = append(slots, line)
+	}
+	s.slots, s.audio = slots, chosen
+	b := s.appendSessionLines(s.buf[:0])
+	for i, line := range s.slots {
+		if i != chosen {
+			b = appendRejected(b, line)
+			continue
+		}
+		b = s.appendAudio(b, common[:n], media.DTMFPayloadType, ev, media.Direction)
+	}
+	s.buf = b
+	s.media, s.negotiated = media, true
+	s.remoteDyn = mapped(&d.Media[chosen])
+	return s.finish(), nil
+}
+
+// want is the direction we want: sendrecv, or sendonly while we hold.
+func (s *Session) want() Direction {
+	if s.hold {
+		return SendOnly
+	}
+	return SendRecv
+}
+
+// remote reads the remote addresses and ptime of the m= section i of a
+// remote SDP into a Media, and says whether its address is the hold address
+// 0.0.0.0. It returns a reason when the stream cannot be used.
+func (s *Session) remote(d *Description, i int) (media Media, hold bool, reason string) {
+	m := &d.Media[i]
+	c := d.MediaConnection(i)
+	if c.IsZero() {
+		return media, false, "audio stream has no c= line"
+	}
+	ip, ok := c.IP()
+	if !ok {
+		return media, false, "audio stream's c= line has no IP address"
+	}
+	if ip.IsMulticast() {
+		return media, false, "audio stream's c= address is multicast"
+	}
+	hold = ip.IsUnspecified()
+	if !hold && ip.Is4() != s.addr.Is4() {
+		return media, false, "audio stream's c= address is not of our IP version"
+	}
+	media.Remote = netip.AddrPortFrom(ip, uint16(m.Port))
+	if r, ok := m.RTCP(); ok {
+		rip := ip
+		if a, ok := r.Connection.IP(); ok && !a.IsMulticast() && a.Is4() == ip.Is4() {
+			rip = a
+		}
+		media.RemoteRTCP = netip.AddrPortFrom(rip, uint16(r.Port))
+	} else if m.Port < 65535 {
+		media.RemoteRTCP = netip.AddrPortFrom(ip, uint16(m.Port+1))
+	}
+	media.PTime = s.ptime
+	if p, ok := m.PTime(); ok && p >= 10 && p <= 120 {
+		media.PTime = p
+	}
+	return media, hold, ""
+}
+
+// common finds the codecs of the offered m= section that we support, in its
+// order and with its payload types, and stores them in out. It returns how
+// many there are, the offer's telephone-event/8000 payload type (or -1) and
+// the events both sides support.
+func (s *Session) common(m *MediaDescription, out []Codec) (n, dtmf int, ev events) {
+	dtmf = -1
+	for j := range m.Formats {
+		pt, ok := m.PayloadType(j)
+		if !ok {
+			continue
+		}
+		c, ok := m.Codec(pt)
+		if !ok {
+			continue
+		}
+		if matches(c, telephoneEvent) {
+			if !s.dtmf || dtmf >= 0 {
+				continue
+			}
+			offered := defaultEvents
+			if f, ok := m.Fmtp(pt); ok {
+				if e, ok := parseEvents(f); ok {
+					offered = e
+				}
+			}
+			if offered&ourEvents != 0 {
+				dtmf, ev = pt, offered&ourEvents
+			}
+			continue
+		}
+		if ours, ok := s.ours(c); ok && n < len(out) {
+			ours.PayloadType = pt
+			out[n] = ours
+			n++
+		}
+	}
+	return n, dtmf, ev
+}
+
+// offered returns the codec our pending offer gave payload type pt.
+func (s *Session) offered(pt int) (Codec, bool) {
+	for _, c := range s.codecs {
+		if c.PayloadType == pt {
+			return c, true
+		}
+	}
+	if pt == s.offerDTMF {
+		return telephoneEvent, true
+	}
+	return Codec{}, false
+}
+
+// ours returns our codec that c is, and false when c is none of ours.
+func (s *Session) ours(c Codec) (Codec, bool) {
+	for _, o := range s.codecs {
+		if matches(c, o) {
+			return o, true
+		}
+	}
+	return Codec{}, false
+}
+
+// telephoneEvent is the DTMF format we offer and accept, without its
+// payload type.
+var telephoneEvent = Codec{Name: "telephone-event", ClockRate: 8000, Channels: 1}
+
+// matches reports whether the remote codec c is the codec want, whatever
+// their payload types: the same name, without regard to case, at the same
+// clock rate, mono. G722/16000 is taken for G722, a common mistake for the
+// 8000 that RFC 3551 §4.5.2 prescribes.
+func matches(c, want Codec) bool {
+	if c.Channels != 1 || !strings.EqualFold(c.Name, want.Name) {
+		return false
+	}
+	return c.ClockRate == want.ClockRate || want.Name == "G722" && c.ClockRate == 16000
+}
+
+// offerDTMFPayloadType returns the payload type for telephone-event in our
+// next offer: the one agreed on before, for the mapping of a payload type
+// must not change within a session (RFC 3264 §8.3.2), else 101, else a
+// dynamic one that the remote party has not mapped to something else.
+func (s *Session) offerDTMFPayloadType() int {
+	if s.negotiated && s.media.DTMFPayloadType >= 0 {
+		return s.media.DTMFPayloadType
+	}
+	for _, pt := range [...]int{dtmfPayloadType, 100, 96, 97, 98, 99, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111,
+		112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127} {
+		if s.remoteDyn[pt/64]&(1<<(pt%64)) == 0 {
+			return pt
+		}
+	}
+	return dtmfPayloadType
+}
+
+// mapped returns the set of payload types a remote m= section lists.
+func mapped(m *MediaDescription) [2]uint64 {
+	var set [2]uint64
+	for j := range m.Formats {
+		if pt, ok := m.PayloadType(j); ok {
+			set[pt/64] |= 1 << (pt % 64)
+		}
+	}
+	return set
+}
+
+// rejectedLine returns the value of the m= line that rejects the offered
+// stream m: its media and protocol, port 0 and its first format (RFC 3264
+// §6 wants at least one).
+func rejectedLine(m *MediaDescription) string {
+	format := "0"
+	if len(m.Formats) > 0 {
+		format = m.Formats[0]
+	}
+	return m.Type + " 0 " + m.Proto + " " + format
+}
+
+// appendRejected appends the m= line of a rejected stream.
+func appendRejected(b []byte, line string) []byte {
+	return appendLine(b, 'm', line)
+}
+
+// appendSessionLines appends the lines of our SDP from s= to t=.
+func (s *Session) appendSessionLines(b []byte) []byte {
+	b = append(b, "s=-\r\nc=IN "...)
+	b = s.appendAddr(b)
+	return append(b, "\r\nt=0 0\r\n"...)
+}
+
+// appendAddr appends our address type and address, "IP4 192.0.2.1".
+func (s *Session) appendAddr(b []byte) []byte {
+	if s.addr.Is4() {
+		b = append(b, "IP4 "...)
+	} else {
+		b = append(b, "IP6 "...)
+	}
+	return s.addr.AppendTo(b)
+}
+
+// appendAudio appends our audio m= section with codecs, telephone-event
+// with payload type dtmf (none when negative) for the events ev, our ptime
+// and direction dir.
+func (s *Session) appendAudio(b []byte, codecs []Codec, dtmf int, ev events, dir Direction) []byte {
+	b = append(b, "m=audio "...)
+	b = strconv.AppendInt(b, int64(s.port), 10)
+	b = append(b, " RTP/AVP"...)
+	for _, c := range codecs {
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(c.PayloadType), 10)
+	}
+	if dtmf >= 0 {
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(dtmf), 10)
+	}
+	b = append(b, "\r\n"...)
+	for _, c := range codecs {
+		b = appendRTPMap(b, c.PayloadType, c.Name, c.ClockRate)
+	}
+	if dtmf >= 0 {
+		b = appendRTPMap(b, dtmf, "telephone-event", 8000)
+		b = append(b, "a=fmtp:"...)
+		b = strconv.AppendInt(b, int64(dtmf), 10)
+		b = append(b, ' ')
+		b = appendEvents(b, ev)
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "a=ptime:"...)
+	b = strconv.AppendInt(b, int64(s.ptime), 10)
+	b = append(b, "\r\na="...)
+	b = append(b, dir.String()...)
+	return append(b, "\r\n"...)
+}
+
+// appendRTPMap appends "a=rtpmap:<pt> <name>/<rate>".
+func appendRTPMap(b []byte, pt int, name string, rate int) []byte {
+	b = append(b, "a=rtpmap:"...)
+	b = strconv.AppendInt(b, int64(pt), 10)
+	b = append(b, ' ')
+	b = append(b, name...)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, int64(rate), 10)
+	return append(b, "\r\n"...)
+}
+
+// finish completes the SDP in s.buf, the lines after o=: it raises the
+// version when they differ from our previous SDP's (RFC 3264 §8), and
+// returns a new slice with the v= and o= lines and them.
+func (s *Session) finish() []byte {
+	if s.sent && !bytes.Equal(s.buf, s.last) {
+		s.version++
+	}
+	s.sent = true
+	s.last = append(s.last[:0], s.buf...)
+	out := make([]byte, 0, len(s.buf)+80+len(s.username))
+	out = append(out, "v=0\r\no="...)
+	out = append(out, s.username...)
+	out = append(out, ' ')
+	out = strconv.AppendUint(out, s.sessID, 10)
+	out = append(out, ' ')
+	out = strconv.AppendUint(out, s.version, 10)
+	out = append(out, " IN "...)
+	out = s.appendAddr(out)
+	out = append(out, "\r\n"...)
+	return append(out, s.buf...)
+}
