@@ -354,11 +354,19 @@ func (c *Call) reoffer(method message.Method, withSDP bool) (int, error) {
 		}
 		req.SetBody("application/sdp", offer)
 	}
-	resp, err := c.sendInDialog(context.Background(), req, next)
+	resp, err := c.sendInDialog(c.ua.ctx, req, next)
 	if err != nil {
+		if cancel, ok := c.media.(interface{ CancelOffer() }); ok && withSDP {
+			cancel.CancelOffer() // the offer is void: the next one starts afresh
+		}
 		return 0, err
 	}
 	code := resp.StatusCode()
+	if code/100 != 2 && withSDP {
+		if cancel, ok := c.media.(interface{ CancelOffer() }); ok {
+			cancel.CancelOffer()
+		}
+	}
 	if code/100 == 2 {
 		c.mu.Lock()
 		c.dlg.setTarget(resp)

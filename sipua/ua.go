@@ -87,8 +87,11 @@ const (
 	allowed   = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"
 	supported = "timer"
 	accepted  = "application/sdp, application/dtmf-relay, application/dtmf"
-	minSE     = 90 * time.Second // RFC 4028 §4
 )
+
+// minSE is the smallest session interval we accept, RFC 4028's Min-SE
+// floor; tests lower it.
+var minSE = 90 * time.Second
 
 // UA is a SIP user agent: it registers, places and receives calls.
 type UA struct {
@@ -101,9 +104,13 @@ type UA struct {
 	reg       *Registration
 	ready     chan struct{} // closed once tr is set
 	closeOnce sync.Once
+	// ctx ends with Close, aborting refreshes and re-INVITEs in flight.
+	ctx    context.Context
+	cancel context.CancelFunc
 
-	mu      sync.Mutex
-	public  netip.AddrPort   // our address as a registrar saw it (RFC 3581)
+	mu        sync.Mutex
+	public    netip.AddrPort   // our address as a registrar saw it (RFC 3581)
+	registrar netip.Addr       // the registrar that saw it
 	dialogs map[string]*Call // by dialog ID: Call-ID, local tag, remote tag
 	calls   map[*Call]struct{}
 	wg      sync.WaitGroup
@@ -132,6 +139,7 @@ func New(cfg Config) (*UA, error) {
 	}
 	ua := &UA{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}),
 		dialogs: make(map[string]*Call), calls: make(map[*Call]struct{})}
+	ua.ctx, ua.cancel = context.WithCancel(context.Background())
 	if ua.log == nil {
 		ua.log = slog.Default()
 	}
@@ -161,6 +169,7 @@ func New(cfg Config) (*UA, error) {
 	}
 	ua.layer = transaction.NewLayer(sender{ua}, ua, cfg.Timers)
 	if ua.tr, err = transport.Listen(tc, ua.receive); err != nil {
+		ua.cancel()
 		return nil, fmt.Errorf("sipua: %w", err)
 	}
 	ua.listen, _ = ua.tr.LocalAddr(tpName)
@@ -196,6 +205,7 @@ func (ua *UA) Run(ctx context.Context) error {
 // and closes the sockets.
 func (ua *UA) Close() {
 	ua.closeOnce.Do(func() {
+		ua.cancel()
 		for _, c := range ua.Calls() {
 			c.Hangup()
 		}
@@ -294,6 +304,9 @@ func (ua *UA) connect(h hop) error { return ua.tr.Connect(h.addr, h.serverName) 
 func (ua *UA) learn(seen netip.AddrPort) bool {
 	ua.mu.Lock()
 	defer ua.mu.Unlock()
+	if ua.reg != nil {
+		ua.registrar = ua.reg.registrar.AddrPort.Addr()
+	}
 	if seen == ua.public || (seen.Addr() == ua.listen.AddrPort.Addr() && seen.Port() == ua.listen.AddrPort.Port()) {
 		return false
 	}
@@ -320,14 +333,18 @@ func isLocal(ip netip.Addr) bool {
 }
 
 // localFor returns our address for Via and Contact towards a peer: the one
-// a registrar saw, else the listen address, with an unspecified IP replaced
-// by the source address the system would use to reach the peer.
+// a registrar saw, towards that registrar and peers on the public
+// Internet (through the same NAT); else the listen address, with an
+// unspecified IP replaced by the source address the system would use to
+// reach the peer. A phone on the LAN is given the LAN address.
 func (ua *UA) localFor(to transport.Addr) transport.Addr {
 	ua.mu.Lock()
-	public := ua.public
+	public, registrar := ua.public, ua.registrar
 	ua.mu.Unlock()
 	a := ua.listen
-	if public.IsValid() && !to.AddrPort.Addr().IsLoopback() {
+	dst := to.AddrPort.Addr()
+	beyondNAT := dst == registrar || (dst.IsGlobalUnicast() && !dst.IsPrivate())
+	if public.IsValid() && (beyondNAT || !to.AddrPort.IsValid()) {
 		a.AddrPort = public
 		return a
 	}
