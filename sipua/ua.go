@@ -111,9 +111,9 @@ type UA struct {
 	mu        sync.Mutex
 	public    netip.AddrPort   // our address as a registrar saw it (RFC 3581)
 	registrar netip.Addr       // the registrar that saw it
-	dialogs map[string]*Call // by dialog ID: Call-ID, local tag, remote tag
-	calls   map[*Call]struct{}
-	wg      sync.WaitGroup
+	dialogs   map[string]*Call // by dialog ID: Call-ID, local tag, remote tag
+	calls     map[*Call]struct{}
+	wg        sync.WaitGroup
 }
 
 // New starts a user agent listening as cfg says.
