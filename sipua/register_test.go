@@ -3,8 +3,11 @@ package sipua
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,8 +28,15 @@ type registrar struct {
 	grant      int           // expires granted; 0 grants what was asked
 	ready      chan struct{} // closed once tr is set
 
-	mu      sync.Mutex
-	expires []int // the Expires of each REGISTER accepted
+	// unavailable makes it answer 503; nat, if set, is the address its
+	// 2xx says it saw us at (received, rport), as if a NAT were between.
+	unavailable atomic.Bool
+	nat         atomic.Pointer[netip.AddrPort]
+
+	mu       sync.Mutex
+	expires  []int    // the Expires of each REGISTER accepted
+	contacts []string // and its Contact
+	seen     int      // REGISTERs received
 }
 
 func newRegistrar(t *testing.T, addr string, minExpires, grant int) *registrar {
@@ -60,6 +70,14 @@ func (r *registrar) handle(m *message.Message, from transport.Addr, err error) {
 	}
 	var resp message.Message
 	reply := func() { _ = r.tr.Send(from, resp.AppendTo(nil)) }
+	r.mu.Lock()
+	r.seen++
+	r.mu.Unlock()
+	if r.unavailable.Load() {
+		resp.InitResponse(m, 503, "Service Unavailable", "reg")
+		reply()
+		return
+	}
 	authOK := false
 	if v, ok := m.Header("Authorization"); ok {
 		if a, err := digest.ParseAuthorization(v); err == nil {
@@ -85,10 +103,22 @@ func (r *registrar) handle(m *message.Message, from transport.Addr, err error) {
 			grant = r.grant
 		}
 		resp.InitResponse(m, 200, "OK", "reg")
-		if c, ok := m.Header("Contact"); ok && exp != 0 {
+		if nat := r.nat.Load(); nat != nil {
+			v, _ := m.Header("Via")
+			var kept []string
+			for _, p := range strings.Split(string(v), ";") {
+				if !strings.HasPrefix(p, "received") && !strings.HasPrefix(p, "rport") {
+					kept = append(kept, p)
+				}
+			}
+			resp.SetHeader("Via", strings.Join(kept, ";")+";received="+nat.Addr().String()+";rport="+strconv.Itoa(int(nat.Port())))
+		}
+		c, _ := m.Header("Contact")
+		if exp != 0 {
 			resp.AddHeader("Contact", string(c)+";expires="+strconv.Itoa(grant))
 		}
 		r.mu.Lock()
+		r.contacts = append(r.contacts, string(c))
 		r.expires = append(r.expires, int(exp))
 		r.mu.Unlock()
 		reply()
