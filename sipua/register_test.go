@@ -20,7 +20,7 @@ import (
 // registrar is a small digest-authenticating registrar on 127.0.0.1 for the
 // tests of this layer.
 type registrar struct {
-	t          *testing.T
+	t          testing.TB
 	tr         *transport.Transport
 	ds         *digest.Server
 	password   string
@@ -39,7 +39,7 @@ type registrar struct {
 	seen     int      // REGISTERs received
 }
 
-func newRegistrar(t *testing.T, addr string, minExpires, grant int) *registrar {
+func newRegistrar(t testing.TB, addr string, minExpires, grant int) *registrar {
 	t.Helper()
 	ds, err := digest.NewServer("door.test", digest.SHA256, digest.MD5)
 	if err != nil {
@@ -132,7 +132,7 @@ func (nopCore) StrayResponse(*message.Message, transaction.Addr)                
 func (nopCore) ServerError(*transaction.Server, error)                          {}
 
 // station starts a UDP transport and transaction layer on 127.0.0.1.
-func station(t *testing.T) (*transaction.Layer, transport.Addr) {
+func station(t testing.TB) (*transaction.Layer, transport.Addr) {
 	t.Helper()
 	var layer *transaction.Layer
 	tr, err := transport.Listen(transport.Config{UDP: "127.0.0.1:0"}, func(m *message.Message, from transport.Addr, err error) {
