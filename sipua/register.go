@@ -295,7 +295,7 @@ func (r *Registration) learntChanged(resp *message.Message) bool {
 	if err != nil {
 		return false
 	}
-	ip, err := netip.ParseAddr(string(via.Received()))
+	ip, err := netip.ParseAddr(strings.Trim(string(via.Received()), "[]"))
 	if err != nil {
 		return false
 	}

@@ -2,8 +2,16 @@ package sipua
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
 	"log/slog"
+	"math/big"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -214,4 +222,95 @@ func TestBusyAndPolicy(t *testing.T) {
 	if sum := waitDone(t, call); sum.Code != 403 {
 		t.Errorf("stranger's call: %+v, want 403", sum)
 	}
+}
+
+// TestReinvite: the station puts a call on hold with a re-INVITE it sends
+// (the media session makes the new offer) and the peer answers it.
+func TestReinvite(t *testing.T) {
+	a := newTestUA(t, "door", nil)
+	b := newTestUA(t, "flat", answering)
+	call, err := a.Dial(context.Background(), b.uri(), DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-call.Answered()
+	in := b.expect(t, EventCallAnswered).Call
+	waitFor(t, "ACK received", func() bool { in.mu.Lock(); defer in.mu.Unlock(); return in.ok == nil })
+	code, err := call.Reinvite()
+	if err != nil || code != 200 {
+		t.Fatalf("re-INVITE: %d %v", code, err)
+	}
+	b.media.mu.Lock()
+	offers := len(b.media.answered)
+	b.media.mu.Unlock()
+	a.media.mu.Lock()
+	answers := len(a.media.accepted)
+	a.media.mu.Unlock()
+	if offers != 2 || answers != 2 {
+		t.Errorf("callee answered %d offers, caller took %d answers; want 2 each", offers, answers)
+	}
+	waitFor(t, "ACK to the re-INVITE", func() bool { in.mu.Lock(); defer in.mu.Unlock(); return in.ok == nil })
+	call.Hangup()
+	waitDone(t, in)
+}
+
+// TestCallTransports: calls over TCP, over TLS (each side verifying the
+// other's certificate) and over IPv6.
+func TestCallTransports(t *testing.T) {
+	cert, roots := testCertificate(t)
+	tlsCfg := func(c *Config) {
+		c.Transport = "tls"
+		c.TLSServer = &tls.Config{Certificates: []tls.Certificate{cert}}
+		c.TLSClient = &tls.Config{RootCAs: roots}
+	}
+	for _, tc := range []struct {
+		name string
+		tune func(*Config)
+		uri  func(*testUA) string
+	}{
+		{"tcp", func(c *Config) { c.Transport = "tcp" }, func(u *testUA) string { return u.uri() + ";transport=tcp" }},
+		{"tls", tlsCfg, func(u *testUA) string { return u.uri() + ";transport=tls" }},
+		{"ipv6", func(c *Config) { c.Listen = "[::1]:0" }, func(u *testUA) string { return u.uri() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newTestUA(t, "door", tc.tune)
+			b := newTestUA(t, "flat", both(answering, tc.tune))
+			call, err := a.Dial(context.Background(), tc.uri(b), DialOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := b.expect(t, EventCallAnswered).Call
+			<-call.Answered()
+			in.Hangup() // the BYE goes the other way, to the caller's Contact
+			if s := waitDone(t, call); s.Reason != "remote hangup" {
+				t.Errorf("caller: %+v", s)
+			}
+		})
+	}
+}
+
+// testCertificate makes a certificate for 127.0.0.1 and a pool that trusts
+// it.
+func testCertificate(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "door.test"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:   time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true,
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }

@@ -65,6 +65,8 @@ func TestParseVia(t *testing.T) {
 	}{
 		{in: "SIP/2.0/UDP 192.0.2.50:5060;rport;branch=z9hG4bK-524287-1", transport: "UDP", host: "192.0.2.50", port: 5060, branch: "z9hG4bK-524287-1", hasRPort: true, rfc3261: true},
 		{in: "SIP/2.0/TCP door.local;branch=z9hG4bKx;received=203.0.113.7;rport=41234", transport: "TCP", host: "door.local", branch: "z9hG4bKx", received: "203.0.113.7", rport: 41234, hasRPort: true, rfc3261: true},
+		// RFC 3261's via-received takes an IPv6 address without brackets.
+		{in: "SIP/2.0/UDP [2001:db8::5]:5060;rport=5060;branch=z9hG4bKx;received=2001:db8::9", transport: "UDP", host: "[2001:db8::5]", port: 5060, branch: "z9hG4bKx", received: "2001:db8::9", rport: 5060, hasRPort: true, rfc3261: true},
 		{in: "SIP / 2.0 / TLS [2001:db8::1] : 5061 ; branch = z9hG4bKabc", transport: "TLS", host: "[2001:db8::1]", port: 5061, branch: "z9hG4bKabc", rfc3261: true},
 		{in: "SIP/2.0/UDP iftgw.example.com", transport: "UDP", host: "iftgw.example.com"},
 		{in: "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK", transport: "UDP", host: "192.0.2.1", branch: "z9hG4bK"},

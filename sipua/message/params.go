@@ -52,6 +52,21 @@ func (p Params) All() iter.Seq2[[]byte, []byte] {
 // In a URI (uri true) names and values are paramchar with escapes and there
 // is no white space; in a header, names are tokens and values are tokens,
 // hosts or quoted strings, with white space allowed around ';' and '='.
+// scanIPv6 returns the end of an IPv6 address without brackets at i, as
+// the received and maddr parameters of a Via carry it (RFC 3261 §25.1:
+// via-received = "received" EQUAL (IPv4address / IPv6address)), or i when
+// there is none.
+func scanIPv6(p []byte, i int) int {
+	j := i
+	for j < len(p) && (hexDigit[p[j]] || p[j] == ':' || p[j] == '.') {
+		j++
+	}
+	if !validIPv6(p[i:j]) {
+		return i
+	}
+	return j
+}
+
 func scanParam(p []byte, i int, uri bool) (name, value []byte, next int, ok bool) {
 	if !uri {
 		i = skipWS(p, i)
@@ -97,7 +112,11 @@ func scanParam(p []byte, i int, uri bool) (name, value []byte, next int, ok bool
 			}
 			j += k + 1
 		default:
-			j = scanToken(p, j)
+			if k := scanToken(p, j); k < len(p) && p[k] == ':' {
+				j = max(k, scanIPv6(p, j))
+			} else {
+				j = k
+			}
 		}
 		if j == vs {
 			return nil, nil, 0, false
