@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -263,6 +264,11 @@ func (c *Call) finish(code int, reason string) {
 		}
 	}
 	c.mu.Unlock()
+	if closer, ok := c.media.(io.Closer); ok {
+		if err := closer.Close(); err != nil {
+			c.ua.log.Debug("media close", "call_id", c.callID, "err", err)
+		}
+	}
 	c.ua.removeCall(c)
 	close(c.done)
 	c.ua.emit(Event{Name: EventCallEnded, Call: c, Code: code, Reason: reason})

@@ -31,8 +31,9 @@ type Event struct {
 	Code int
 	// Reason says why a call ended or a registration failed.
 	Reason string
-	// Digit is the DTMF digit of a dtmf event.
-	Digit string
+	// Digit is the DTMF digit of a dtmf event, and Source how it came:
+	// "info" (SIP INFO) or "rfc4733" (an RTP telephone-event).
+	Digit, Source string
 }
 
 // emit logs e and hands it to the application.
@@ -50,7 +51,7 @@ func (ua *UA) emit(e Event) {
 		attrs = append(attrs, slog.String("reason", e.Reason))
 	}
 	if e.Digit != "" {
-		attrs = append(attrs, slog.String("digit", e.Digit))
+		attrs = append(attrs, slog.String("digit", e.Digit), slog.String("source", e.Source))
 	}
 	level := slog.LevelInfo
 	if e.Name == EventRegistrationFailed {

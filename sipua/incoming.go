@@ -490,10 +490,17 @@ func (c *Call) onInfo(tx *transaction.Server, req *message.Message) {
 		return
 	}
 	c.ua.respond(tx, req, 200, "OK")
+	c.ReportDTMF(digit, "info")
+}
+
+// ReportDTMF records a key the peer pressed and emits a dtmf event; the
+// media layer reports the keys it receives as RTP telephone-events here
+// (source "rfc4733"), SIP INFO ones arrive by themselves ("info").
+func (c *Call) ReportDTMF(digit, source string) {
 	c.mu.Lock()
 	c.dtmf.WriteString(digit)
 	c.mu.Unlock()
-	c.ua.emit(Event{Name: EventDTMF, Call: c, Digit: digit})
+	c.ua.emit(Event{Name: EventDTMF, Call: c, Digit: digit, Source: source})
 }
 
 // dtmfDigit maps a DTMF signal to its key: 0-9, *, #, A-D, with the

@@ -70,7 +70,9 @@ type Config struct {
 }
 
 // Media is a call's session description, negotiated by offer and answer
-// (RFC 3264). Calls serialize their use of it.
+// (RFC 3264). Calls serialize their use of it. A Media that is also an
+// io.Closer is closed when its call ends; one with a CancelOffer method is
+// told when the peer refused our offer.
 type Media interface {
 	// Offer returns our offer, for an INVITE, a re-INVITE or a 2xx to an
 	// INVITE without one.
