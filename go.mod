@@ -5,9 +5,11 @@ go 1.26.8
 require (
 	github.com/miekg/dns v1.1.73
 	github.com/pelletier/go-toml/v2 v2.4.3
+	github.com/pion/sdp/v3 v3.0.20
 )
 
 require (
+	github.com/pion/randutil v0.1.0 // indirect
 	golang.org/x/net v0.57.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 )

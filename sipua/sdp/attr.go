@@ -3,6 +3,8 @@ package sdp
 import (
 	"strconv"
 	"strings"
+
+	psdp "github.com/pion/sdp/v3"
 )
 
 // Codec is an RTP payload format: what an a=rtpmap line says of a payload
@@ -50,10 +52,10 @@ var static = [35]Codec{
 	34: {Name: "H263", ClockRate: 90000, Channels: 1},
 }
 
-// StaticCodec returns the codec RFC 3551 assigns to the static payload type
+// staticCodec returns the codec RFC 3551 assigns to the static payload type
 // pt (0 PCMU/8000, 8 PCMA/8000, 9 G722/8000, 18 G729/8000, 13 CN/8000, ...),
 // and false when pt is not one.
-func StaticCodec(pt int) (Codec, bool) {
+func staticCodec(pt int) (Codec, bool) {
 	if pt < 0 || pt >= len(static) || static[pt].Name == "" {
 		return Codec{}, false
 	}
@@ -62,10 +64,10 @@ func StaticCodec(pt int) (Codec, bool) {
 	return c, true
 }
 
-// ParseRTPMap parses the value of an a=rtpmap attribute,
+// parseRTPMap parses the value of an a=rtpmap attribute,
 // "<payload type> <encoding name>/<clock rate>[/<channels>]".
-func ParseRTPMap(value string) (Codec, bool) {
-	pt, rest, ok := payloadType(value)
+func parseRTPMap(value string) (Codec, bool) {
+	pt, rest, ok := leadingPayloadType(value)
 	if !ok {
 		return Codec{}, false
 	}
@@ -90,70 +92,59 @@ func ParseRTPMap(value string) (Codec, bool) {
 	return c, true
 }
 
-// payloadType reads the payload type, 0 to 127, at the start of an rtpmap
-// or fmtp value and returns it with what follows the space after it.
-func payloadType(value string) (pt int, rest string, ok bool) {
+// leadingPayloadType reads the payload type, 0 to 127, at the start of an
+// rtpmap or fmtp value and returns it with what follows the space after it.
+func leadingPayloadType(value string) (pt int, rest string, ok bool) {
 	f, rest := nextField(value)
 	v, ok := parseUint(f, 127)
 	return int(v), rest, ok
 }
 
-// PayloadType returns the m= section's format i as an RTP payload type, and
-// false when it is not a number from 0 to 127.
-func (m *MediaDescription) PayloadType(i int) (int, bool) {
-	v, ok := parseUint(m.Formats[i], 127)
+// payloadType returns the format f of an m= line as an RTP payload type,
+// and false when it is not a number from 0 to 127.
+func payloadType(f string) (int, bool) {
+	v, ok := parseUint(f, 127)
 	return int(v), ok
 }
 
-// Codec returns the codec of payload type pt in the m= section: the one its
-// a=rtpmap line gives, else the static one of RFC 3551. It returns false when
-// pt has neither, or its rtpmap line is malformed.
-func (m *MediaDescription) Codec(pt int) (Codec, bool) {
+// codecOf returns the codec of payload type pt in the m= section m: the one
+// its a=rtpmap line gives, else the static one of RFC 3551. It returns false
+// when pt has neither, or its rtpmap line is malformed.
+func codecOf(m *psdp.MediaDescription, pt int) (Codec, bool) {
 	for i := range m.Attributes {
 		a := &m.Attributes[i]
-		if !strings.EqualFold(a.Name, "rtpmap") {
+		if !strings.EqualFold(a.Key, "rtpmap") {
 			continue
 		}
-		if p, _, ok := payloadType(a.Value); ok && p == pt {
-			return ParseRTPMap(a.Value)
+		if p, _, ok := leadingPayloadType(a.Value); ok && p == pt {
+			return parseRTPMap(a.Value)
 		}
 	}
-	return StaticCodec(pt)
+	return staticCodec(pt)
 }
 
-// Fmtp returns the format parameters of the a=fmtp line for payload type pt
-// (the text after the payload type), and false when there is none.
-func (m *MediaDescription) Fmtp(pt int) (string, bool) {
+// fmtpOf returns the format parameters of the a=fmtp line for payload type
+// pt in the m= section m (the text after the payload type), and false when
+// there is none.
+func fmtpOf(m *psdp.MediaDescription, pt int) (string, bool) {
 	for i := range m.Attributes {
 		a := &m.Attributes[i]
-		if !strings.EqualFold(a.Name, "fmtp") {
+		if !strings.EqualFold(a.Key, "fmtp") {
 			continue
 		}
-		if p, rest, ok := payloadType(a.Value); ok && p == pt {
+		if p, rest, ok := leadingPayloadType(a.Value); ok && p == pt {
 			return strings.TrimLeft(rest, " \t"), true
 		}
 	}
 	return "", false
 }
 
-// PTime returns the a=ptime of the m= section, the packet duration in
+// ptimeOf returns the a=ptime of the m= section m, the packet duration in
 // milliseconds its author wants to receive (RFC 8866 §6.4), and false when
-// it has none or it is not a positive number. A fraction ("20.0") is cut to
-// its whole milliseconds.
-func (m *MediaDescription) PTime() (int, bool) {
-	return m.millis("ptime")
-}
-
-// MaxPTime returns the a=maxptime of the m= section, the longest packet
-// duration in milliseconds its author accepts (RFC 8866 §6.5), and false
-// when it has none or it is not a positive number.
-func (m *MediaDescription) MaxPTime() (int, bool) {
-	return m.millis("maxptime")
-}
-
-// millis returns the value of the attribute name as whole milliseconds.
-func (m *MediaDescription) millis(name string) (int, bool) {
-	v, ok := m.Attributes.Get(name)
+// it has none or it is not a positive number. A fraction ("20.0") is cut
+// to its whole milliseconds.
+func ptimeOf(m *psdp.MediaDescription) (int, bool) {
+	v, ok := attribute(m.Attributes, "ptime")
 	if !ok {
 		return 0, false
 	}
@@ -165,43 +156,28 @@ func (m *MediaDescription) millis(name string) (int, bool) {
 	return int(n), true
 }
 
-// RTCP is an a=rtcp attribute (RFC 3605): where its author receives RTCP
-// when that is not the RTP port plus one.
-type RTCP struct {
-	// Port is the RTCP port.
-	Port int
-	// Connection is the RTCP address, the zero Connection when the
-	// attribute gives only a port (the RTP address is meant).
-	Connection Connection
-}
-
-// RTCP returns the a=rtcp attribute of the m= section, and false when it has
-// none or it is malformed.
-func (m *MediaDescription) RTCP() (RTCP, bool) {
-	v, ok := m.Attributes.Get("rtcp")
+// rtcpOf returns the a=rtcp attribute of the m= section m (RFC 3605): the
+// port where its author receives RTCP, and the address when the attribute
+// gives one (nil when it gives only a port: the RTP address is meant). It
+// returns false when there is none or it is malformed.
+func rtcpOf(m *psdp.MediaDescription) (port int, conn *psdp.ConnectionInformation, ok bool) {
+	v, ok := attribute(m.Attributes, "rtcp")
 	if !ok {
-		return RTCP{}, false
+		return 0, nil, false
 	}
 	var f [4]string
 	n := fields(v, f[:])
 	if n != 1 && n != 4 {
-		return RTCP{}, false
+		return 0, nil, false
 	}
-	port, ok := parseUint(f[0], 65535)
-	if !ok || port == 0 {
-		return RTCP{}, false
+	p, ok := parseUint(f[0], 65535)
+	if !ok || p == 0 {
+		return 0, nil, false
 	}
-	r := RTCP{Port: int(port)}
 	if n == 4 {
-		r.Connection = Connection{NetType: f[1], AddrType: f[2], Address: f[3]}
+		conn = &psdp.ConnectionInformation{NetworkType: f[1], AddressType: f[2], Address: &psdp.Address{Address: f[3]}}
 	}
-	return r, true
-}
-
-// RTCPMux reports whether the m= section has a=rtcp-mux: its author wants
-// RTP and RTCP on one port (RFC 5761).
-func (m *MediaDescription) RTCPMux() bool {
-	return m.Attributes.Has("rtcp-mux")
+	return int(p), conn, true
 }
 
 // events is a set of telephone-event codes (RFC 4733 §3.2) from 0 to 31,
@@ -262,4 +238,55 @@ func appendEvents(b []byte, e events) []byte {
 		n = end + 1
 	}
 	return b
+}
+
+// nextField returns the first space- or tab-separated field of s and what
+// follows it; an empty field when s has none.
+func nextField(s string) (field, rest string) {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	j := i
+	for j < len(s) && s[j] != ' ' && s[j] != '\t' {
+		j++
+	}
+	return s[i:j], s[j:]
+}
+
+// fields stores the first len(out) fields of s in out and returns how many
+// fields s has in all.
+func fields(s string, out []string) int {
+	n := 0
+	for {
+		var f string
+		f, s = nextField(s)
+		if f == "" {
+			return n
+		}
+		if n < len(out) {
+			out[n] = f
+		}
+		n++
+	}
+}
+
+// parseUint parses a decimal number of at most max, without sign.
+func parseUint(s string, max uint64) (uint64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if d > max || v > (max-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	return v, true
 }

@@ -5,24 +5,25 @@
 //
 // # Descriptions
 //
-// Parse reads a description into a Description: the session-level lines
-// (v, o, s, i, u, e, p, c, b, t, r, z, k, a) and one MediaDescription per m=
-// line with its own i, c, b, k and a lines. Attributes are kept as they came,
-// as name and value; helpers interpret the ones offer/answer needs: rtpmap
-// (with the static payload types of RFC 3551 known without one), fmtp,
-// ptime, maxptime, the direction attributes, rtcp (RFC 3605) and rtcp-mux.
-// Anything else, crypto lines included, stays an attribute to be read by
-// name.
+// Parse reads a description with pion/sdp (github.com/pion/sdp/v3) into its
+// SessionDescription, behind a boundary of this package: it bounds what it
+// reads (MaxSize, MaxLines, MaxMedia, MaxFormats), accepts CRLF and bare LF
+// line ends, blank lines, trailing white space and a missing final line
+// end, and turns every refusal into a *SyntaxError that names the line
+// ("sdp line 4: malformed o= line"), never a panic; its text never quotes
+// the input. pion is stricter than RFC 8866 asks in places: it wants the
+// lines in the order of RFC 8866 §5 and the mandatory s= and t= lines,
+// allows one e= and one p= line, and knows only the registered media types
+// (audio, video, text, application, message), transport protocols and
+// bandwidth types; a description outside that is refused whole.
 //
-// Parse accepts CRLF and bare LF line ends, ignores blank lines and trailing
-// white space, and bounds what it reads (MaxSize, MaxLines, MaxMedia,
-// MaxFormats). A malformed description yields a *SyntaxError that names the
-// line ("sdp line 4: ..."), never a panic; its text never quotes the input.
-// A parsed Description owns its strings: it does not alias the input.
-//
-// AppendTo and Marshal write a Description back with CRLF line ends, in the
-// order RFC 8866 §5 prescribes. Parsing what AppendTo wrote gives back an
-// equal Description.
+// Our own SDP is built as a pion SessionDescription and written with its
+// Marshal, CRLF line ends in the order of RFC 8866 §5. Helpers of this
+// package read what offer/answer needs from pion's media descriptions:
+// rtpmap (with the static payload types of RFC 3551 known without one),
+// fmtp, ptime, the direction attributes and rtcp (RFC 3605); pion's own
+// codec helpers merge payload types across m= lines, which RFC 3264 does
+// not allow, and are not used.
 //
 // # Offer and answer
 //
@@ -48,8 +49,7 @@
 //
 // # Concurrency
 //
-// Neither a Description nor a Session is safe for concurrent use. The SIP
-// layer owns a dialog's Session and serializes the calls to it, as it
-// serializes the dialog's offers and answers. Distinct Sessions are
-// independent.
+// A Session is not safe for concurrent use. The SIP layer owns a dialog's
+// Session and serializes the calls to it, as it serializes the dialog's
+// offers and answers. Distinct Sessions are independent.
 package sdp

@@ -16,7 +16,7 @@ func addSeeds(f *testing.F) {
 
 // FuzzParse feeds arbitrary bodies to Parse and every helper. Nothing may
 // panic, every error must be a *SyntaxError, and a description that parses
-// must parse again, equal, after AppendTo.
+// must parse again, equal, after pion's Marshal.
 func FuzzParse(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -28,23 +28,22 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		for i := range d.Media {
-			m := &d.Media[i]
-			_ = d.MediaConnection(i)
-			_ = d.MediaDirection(i)
-			for j := range m.Formats {
-				if pt, ok := m.PayloadType(j); ok {
-					_, _ = m.Codec(pt)
-					_, _ = m.Fmtp(pt)
+		for _, m := range d.MediaDescriptions {
+			_, _ = connIP(connection(d, m))
+			_ = mediaDirection(d, m)
+			for _, f := range m.MediaName.Formats {
+				if pt, ok := payloadType(f); ok {
+					_, _ = codecOf(m, pt)
+					_, _ = fmtpOf(m, pt)
 				}
 			}
-			_, _ = m.PTime()
-			_, _ = m.MaxPTime()
-			_, _ = m.RTCP()
-			_ = m.RTCPMux()
-			_, _ = m.Connection.IP()
+			_, _ = ptimeOf(m)
+			_, _, _ = rtcpOf(m)
 		}
-		wire := d.AppendTo(nil)
+		wire, err := d.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
 		back, err := Parse(wire)
 		if err != nil {
 			t.Fatalf("written description does not parse: %v\n%q\n%q", err, data, wire)
@@ -73,11 +72,11 @@ func FuzzSession(f *testing.F) {
 			if err != nil {
 				t.Fatalf("our answer does not parse: %v\n%s", err, answer)
 			}
-			if len(d.Media) != len(offer.Media) {
-				t.Fatalf("answer has %d m= lines for %d\n%s", len(d.Media), len(offer.Media), answer)
+			if len(d.MediaDescriptions) != len(offer.MediaDescriptions) {
+				t.Fatalf("answer has %d m= lines for %d\n%s", len(d.MediaDescriptions), len(offer.MediaDescriptions), answer)
 			}
-			if ip, ok := d.Connection.IP(); !ok || ip != ours4 {
-				t.Fatalf("answer's c= %+v", d.Connection)
+			if ip, ok := connIP(d.ConnectionInformation); !ok || ip != ours4 {
+				t.Fatalf("answer's c= %+v", d.ConnectionInformation)
 			}
 		}
 		before, _ := s.Negotiated()

@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	psdp "github.com/pion/sdp/v3"
 )
 
 // crlf joins lines with CRLF line ends.
@@ -56,54 +58,42 @@ func TestParseFull(t *testing.T) {
 		"k=clear:secret",
 		"m=video 51372/2 RTP/AVP 99",
 		"c=IN IP6 2001:db8::1",
-		"c=IN IP6 2001:db8::2",
 		"a=rtpmap:99 h263-1998/90000",
 	)
 	d, err := Parse(body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Description{
-		Origin: Origin{Username: "jdoe", SessionID: "2890844526", SessionVersion: 2890842807,
-			NetType: "IN", AddrType: "IP4", Address: "10.47.16.5"},
-		Name:       "SDP Seminar",
-		Info:       "A Seminar on the session description protocol",
-		URI:        "http://www.example.com/seminars/sdp.pdf",
-		Emails:     []string{"j.doe@example.com (Jane Doe)"},
-		Phones:     []string{"+1 617 555-6011"},
-		Connection: Connection{"IN", "IP4", "224.2.17.12/127"},
-		Bandwidths: []Bandwidth{{"CT", 128}},
-		Times:      []Timing{{Start: 2873397496, Stop: 2873404696, Repeats: []string{"7d 1h 0 25h"}}},
-		TimeZones:  "2882844526 -1h 2898848070 0",
-		Key:        "prompt",
-		Attributes: Attributes{{Name: "recvonly"}},
-		Media: []MediaDescription{
-			{Type: "audio", Port: 49170, Proto: "RTP/AVP", Formats: []string{"0"}, Info: "voice",
-				Bandwidths: []Bandwidth{{"AS", 64}}, Key: "clear:secret"},
-			{Type: "video", Port: 51372, PortCount: 2, Proto: "RTP/AVP", Formats: []string{"99"},
-				Connection: Connection{"IN", "IP6", "2001:db8::1"},
-				Attributes: Attributes{{Name: "rtpmap", Value: "99 h263-1998/90000"}}},
-		},
+	if o := d.Origin; o.Username != "jdoe" || o.SessionID != 2890844526 || o.SessionVersion != 2890842807 || o.UnicastAddress != "10.47.16.5" {
+		t.Errorf("o= %+v", o)
 	}
-	if !reflect.DeepEqual(d, want) {
-		t.Fatalf("got\n%#v\nwant\n%#v", d, want)
+	if len(d.MediaDescriptions) != 2 || d.MediaDescriptions[1].MediaName.Port.Range == nil || *d.MediaDescriptions[1].MediaName.Port.Range != 2 {
+		t.Fatalf("m= %+v", d.MediaDescriptions)
 	}
-	if got := d.Marshal(); !bytes.Equal(got, bytes.Replace(body, []byte("c=IN IP6 2001:db8::2\r\n"), nil, 1)) {
+	// pion writes r= and z= in seconds; the rest comes back as it was.
+	want := strings.Replace(strings.Replace(string(body), "r=7d 1h 0 25h", "r=604800 3600 0 90000", 1),
+		"z=2882844526 -1h 2898848070 0", "z=2882844526 -3600 2898848070 0", 1)
+	if got, _ := d.Marshal(); string(got) != want {
 		t.Fatalf("Marshal:\n%s", got)
 	}
-	if d.MediaDirection(0) != RecvOnly || d.MediaDirection(1) != RecvOnly {
-		t.Error("session-level recvonly not inherited")
+	for _, m := range d.MediaDescriptions {
+		if mediaDirection(d, m) != RecvOnly {
+			t.Error("session-level recvonly not inherited")
+		}
 	}
-	if c := d.MediaConnection(0); c != d.Connection {
-		t.Errorf("MediaConnection(0) = %v", c)
+	if c := connection(d, d.MediaDescriptions[0]); c != d.ConnectionInformation {
+		t.Errorf("connection of m= 1 = %v", c)
 	}
-	if _, ok := d.MediaConnection(0).IP(); ok {
+	if _, ok := connIP(connection(d, d.MediaDescriptions[0])); ok {
 		t.Error("multicast address with a TTL read as an IP address")
+	}
+	if ip, ok := connIP(connection(d, d.MediaDescriptions[1])); !ok || ip != netip.MustParseAddr("2001:db8::1") {
+		t.Errorf("media-level c= %v, %v", ip, ok)
 	}
 }
 
 // TestParseTestdata parses every body of testdata/, writes it back, and
-// checks that the result parses to the same Description.
+// checks that the result parses to the same description.
 func TestParseTestdata(t *testing.T) {
 	for name, body := range readTestdata(t) {
 		t.Run(name, func(t *testing.T) {
@@ -111,10 +101,13 @@ func TestParseTestdata(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(d.Media) == 0 {
+			if len(d.MediaDescriptions) == 0 {
 				t.Fatal("no media")
 			}
-			out := d.Marshal()
+			out, err := d.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
 			back, err := Parse(out)
 			if err != nil {
 				t.Fatalf("written description does not parse: %v\n%s", err, out)
@@ -122,9 +115,8 @@ func TestParseTestdata(t *testing.T) {
 			if !reflect.DeepEqual(d, back) {
 				t.Fatalf("round trip changed the description\n%#v\n%#v", d, back)
 			}
-			// Bodies with CRLF line ends and nothing to normalize come
-			// back byte for byte.
-			if bytes.Contains(body, []byte("\r\n")) && !bytes.Contains(body, []byte("s=\r\n")) && !bytes.Equal(out, body) {
+			// Bodies with CRLF line ends come back byte for byte.
+			if bytes.Contains(body, []byte("\r\n")) && !bytes.Equal(out, body) {
 				t.Errorf("written differently:\n%s\nwant\n%s", out, body)
 			}
 		})
@@ -135,62 +127,81 @@ func TestParseLenient(t *testing.T) {
 	tests := []struct {
 		name string
 		body string
-		test func(t *testing.T, d *Description)
+		test func(t *testing.T, d *psdp.SessionDescription)
 	}{
 		{"bare LF", "v=0\no=- 1 2 IN IP4 192.0.2.1\ns=x\nc=IN IP4 192.0.2.1\nt=0 0\nm=audio 4000 RTP/AVP 0\n",
-			func(t *testing.T, d *Description) {
-				if d.Media[0].Port != 4000 || d.Origin.SessionVersion != 2 {
+			func(t *testing.T, d *psdp.SessionDescription) {
+				if d.MediaDescriptions[0].MediaName.Port.Value != 4000 || d.Origin.SessionVersion != 2 {
 					t.Errorf("%+v", d)
 				}
 			}},
 		{"mixed line ends, blank lines and trailing space",
-			"v=0\r\no=- 1 2 IN IP4 192.0.2.1 \n\ns=x\t\r\nt=0 0\r\n\r\nm=audio 4000 RTP/AVP 0 \r\na=rtpmap:0 PCMU/8000  \r\n\r\n\r\n",
-			func(t *testing.T, d *Description) {
-				if d.Origin.Address != "192.0.2.1" || d.Name != "x" || d.Media[0].Attributes[0].Value != "0 PCMU/8000" {
+			"v=0\r\no=- 1 2 IN IP4 192.0.2.1 \n\ns=x\t\r\nt=0 0\r\n\r\nm=audio 4000 RTP/AVP 0 \r\na=rtpmap:0 PCMU/8000  \r\n \r\n\r\n",
+			func(t *testing.T, d *psdp.SessionDescription) {
+				if d.Origin.UnicastAddress != "192.0.2.1" || d.SessionName != "x" || d.MediaDescriptions[0].Attributes[0].Value != "0 PCMU/8000" {
 					t.Errorf("%+v", d)
 				}
 			}},
-		{"no final line end", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0",
-			func(t *testing.T, d *Description) {
-				if d.Media[0].Formats[0] != "0" {
+		{"no final line end", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=sendrecv",
+			func(t *testing.T, d *psdp.SessionDescription) {
+				if d.MediaDescriptions[0].Attributes[0].Key != "sendrecv" {
 					t.Errorf("%+v", d)
 				}
 			}},
-		{"empty and missing s=, missing t=", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=\r\n",
-			func(t *testing.T, d *Description) {
-				if d.Name != "-" || !reflect.DeepEqual(d.Times, []Timing{{}}) {
+		{"empty s=", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=\r\nt=0 0\r\n",
+			func(t *testing.T, d *psdp.SessionDescription) {
+				if d.SessionName != "" || len(d.TimeDescriptions) != 1 {
 					t.Errorf("%+v", d)
 				}
 			}},
-		{"missing s=", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\nt=0 0\r\n",
-			func(t *testing.T, d *Description) {
-				if d.Name != "-" {
-					t.Errorf("%+v", d)
-				}
-			}},
-		{"lines out of order, multiple spaces", "v=0\r\ns=x\r\nt=0 0\r\nc=IN  IP4   192.0.2.9\r\no=-  1 2 IN IP4 192.0.2.1\r\nm=audio  4000  RTP/AVP  0  8\r\n",
-			func(t *testing.T, d *Description) {
-				if d.Connection.Address != "192.0.2.9" || len(d.Media[0].Formats) != 2 {
+		{"multiple spaces", "v=0\r\no=-  1 2 IN IP4 192.0.2.1\r\ns=x\r\nc=IN  IP4   192.0.2.9\r\nt=0 0\r\nm=audio  4000  RTP/AVP  0  8\r\n",
+			func(t *testing.T, d *psdp.SessionDescription) {
+				if d.ConnectionInformation.Address.Address != "192.0.2.9" || len(d.MediaDescriptions[0].MediaName.Formats) != 2 {
 					t.Errorf("%+v", d)
 				}
 			}},
 		{"attribute with colons and an empty value", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\nt=0 0\r\na=tool:x:y\r\na=foo:\r\n",
-			func(t *testing.T, d *Description) {
-				want := Attributes{{"tool", "x:y"}, {"foo", ""}}
+			func(t *testing.T, d *psdp.SessionDescription) {
+				want := []psdp.Attribute{{Key: "tool", Value: "x:y"}, {Key: "foo"}}
 				if !reflect.DeepEqual(d.Attributes, want) {
 					t.Errorf("%+v", d.Attributes)
 				}
 			}},
 		{"m= line without formats", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\nt=0 0\r\nm=audio 0 RTP/AVP\r\n",
-			func(t *testing.T, d *Description) {
-				if d.Media[0].Formats != nil {
-					t.Errorf("%+v", d.Media[0])
+			func(t *testing.T, d *psdp.SessionDescription) {
+				if d.MediaDescriptions[0].MediaName.Formats != nil {
+					t.Errorf("%+v", d.MediaDescriptions[0])
 				}
 			}},
-		{"huge session id and version", "v=0\r\no=- 123456789012345678901234567890 18446744073709551615 IN IP4 192.0.2.1\r\ns=x\r\nt=0 0\r\n",
-			func(t *testing.T, d *Description) {
+		{"largest version", "v=0\r\no=- 1 18446744073709551615 IN IP4 192.0.2.1\r\ns=x\r\nt=0 0\r\n",
+			func(t *testing.T, d *psdp.SessionDescription) {
 				if d.Origin.SessionVersion != 1<<64-1 {
 					t.Errorf("%+v", d.Origin)
+				}
+			}},
+		// What pion accepts that our own parser refused.
+		{"o= without address (pion: 0.0.0.0)", "v=0\r\no=- 1 2 IN IP4\r\ns=x\r\nt=0 0\r\n",
+			func(t *testing.T, d *psdp.SessionDescription) {
+				if d.Origin.UnicastAddress != "0.0.0.0" {
+					t.Errorf("%+v", d.Origin)
+				}
+			}},
+		{"t= with one time (pion: t=0 0)", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\nt=0\r\n",
+			func(t *testing.T, d *psdp.SessionDescription) {
+				if len(d.TimeDescriptions) != 1 {
+					t.Errorf("%+v", d.TimeDescriptions)
+				}
+			}},
+		{"a= without name (pion: kept as it is)", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\nt=0 0\r\na=:x\r\na=rtp map:0\r\n",
+			func(t *testing.T, d *psdp.SessionDescription) {
+				if len(d.Attributes) != 2 {
+					t.Errorf("%+v", d.Attributes)
+				}
+			}},
+		{"two c= in a media section (pion: the last)", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\nc=IN IP4 192.0.2.2\r\n",
+			func(t *testing.T, d *psdp.SessionDescription) {
+				if ip, _ := connIP(d.MediaDescriptions[0].ConnectionInformation); ip != netip.MustParseAddr("192.0.2.2") {
+					t.Errorf("%v", ip)
 				}
 			}},
 	}
@@ -201,7 +212,8 @@ func TestParseLenient(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.test(t, d)
-			back, err := Parse(d.Marshal())
+			out, _ := d.Marshal()
+			back, err := Parse(out)
 			if err != nil || !reflect.DeepEqual(back, d) {
 				t.Fatalf("round trip: %v\n%#v\n%#v", err, d, back)
 			}
@@ -218,41 +230,48 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"empty", "", "sdp: empty description"},
 		{"blank lines only", "\r\n\n \r\n", "sdp: empty description"},
-		{"no v=", "o=- 1 2 IN IP4 192.0.2.1\r\n", "sdp line 1: first line is not v="},
-		{"v=1", "v=1\r\n", "sdp line 1: version is not 0"},
-		{"no o=", "v=0\r\ns=x\r\n", "sdp: no o= line"},
-		{"o= short", "v=0\r\no=- 1 2 IN IP4\r\n", "sdp line 2: o= line without 6 fields"},
-		{"o= long", "v=0\r\no=- 1 2 IN IP4 a b\r\n", "sdp line 2: o= line without 6 fields"},
-		{"o= version", "v=0\r\no=- 1 x IN IP4 192.0.2.1\r\n", "sdp line 2: o= session version is not a 64-bit number"},
-		{"o= version overflow", "v=0\r\no=- 1 18446744073709551616 IN IP4 192.0.2.1\r\n", "sdp line 2: o= session version is not a 64-bit number"},
-		{"two o=", head + "o=- 1 2 IN IP4 192.0.2.1\r\n", "sdp line 5: more than one o= line"},
-		{"two v=", head + "v=0\r\n", "sdp line 5: more than one v= line"},
-		{"two s=", head + "s=y\r\n", "sdp line 5: more than one s= line"},
-		{"two session c=", head + "c=IN IP4 192.0.2.1\r\nc=IN IP4 192.0.2.2\r\n", "sdp line 6: more than one c= line"},
+		{"no v=", "o=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\nt=0 0\r\n", "sdp line 1: first line is not v="},
+		{"v=1", "v=1\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\nt=0 0\r\n", "sdp line 1: malformed v= line"},
+		{"v= only", "v=0\r\n", "sdp: no o= line"},
+		{"no o=", "v=0\r\ns=x\r\nt=0 0\r\n", "sdp: no o= line"},
+		{"no s=", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\nt=0 0\r\n", "sdp: no s= line"},
+		{"no t=", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\nm=audio 4000 RTP/AVP 0\r\n", "sdp: no t= line"},
+		{"no t=, nothing after s=", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\n", "sdp: no t= line"},
+		{"lines out of order", "v=0\r\ns=x\r\nt=0 0\r\nc=IN IP4 192.0.2.9\r\no=- 1 2 IN IP4 192.0.2.1\r\n", "sdp line 2: s= line out of place or repeated"},
+		{"c= after t=", head + "c=IN IP4 192.0.2.9\r\n", "sdp line 5: c= line out of place or repeated"},
+		{"o= long", "v=0\r\no=- 1 2 IN IP4 a b\r\ns=x\r\nt=0 0\r\n", "sdp line 2: malformed o= line"},
+		{"o= session id", "v=0\r\no=- x 2 IN IP4 192.0.2.1\r\ns=x\r\nt=0 0\r\n", "sdp line 2: malformed o= line"},
+		{"o= version", "v=0\r\no=- 1 x IN IP4 192.0.2.1\r\ns=x\r\nt=0 0\r\n", "sdp line 2: malformed o= line"},
+		{"o= network type", "v=0\r\no=- 1 2 ATM NSAP x\r\ns=x\r\nt=0 0\r\n", "sdp line 2: malformed o= line"},
+		{"two o=", head + "o=- 1 2 IN IP4 192.0.2.1\r\n", "sdp line 5: o= line out of place or repeated"},
+		{"two v=", head + "v=0\r\n", "sdp line 5: v= line out of place or repeated"},
+		{"two s=", head + "s=y\r\n", "sdp line 5: s= line out of place or repeated"},
+		{"two e=", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\ne=a@example.com\r\ne=b@example.com\r\nt=0 0\r\n", "sdp line 5: e= line out of place or repeated"},
+		{"two session c=", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\nc=IN IP4 192.0.2.1\r\nc=IN IP4 192.0.2.2\r\nt=0 0\r\n", "sdp line 5: c= line out of place or repeated"},
 		{"not type=value", head + "hello\r\n", "sdp line 5: not a type=value line"},
 		{"upper-case type", head + "A=x\r\n", "sdp line 5: unknown line type"},
 		{"unknown type", head + "y=0123456789\r\n", "sdp line 5: unknown line type"},
+		{"unknown type in media", head + "m=audio 4000 RTP/AVP 0\r\nx=1\r\n", "sdp line 6: unknown line type"},
 		{"leading space", head + " a=x\r\n", "sdp line 5: not a type=value line"},
 		{"CR inside", head + "a=x\ry\r\n", "sdp line 5: CR or NUL inside a line"},
 		{"NUL inside", head + "a=x\x00y\r\n", "sdp line 5: CR or NUL inside a line"},
-		{"c= short", head + "c=IN IP4\r\n", "sdp line 5: c= line without 3 fields"},
-		{"b= no colon", head + "b=AS64\r\n", "sdp line 5: b= line is not type:bandwidth"},
-		{"b= not a number", head + "b=AS:x\r\n", "sdp line 5: b= bandwidth is not a number"},
-		{"t= one field", head + "t=0\r\n", "sdp line 5: t= line without 2 fields"},
-		{"t= negative", head + "t=-1 0\r\n", "sdp line 5: t= time is not a number"},
-		{"r= first", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\nr=1d 1h 0\r\n", "sdp line 3: r= line before any t= line"},
-		{"a= no name", head + "a=:x\r\n", "sdp line 5: a= line without an attribute name"},
-		{"a= empty", head + "a=\r\n", "sdp line 5: a= line without an attribute name"},
-		{"a= space in name", head + "a=rtp map:0\r\n", "sdp line 5: a= line without an attribute name"},
-		{"m= short", head + "m=audio 4000\r\n", "sdp line 5: m= line without media, port and protocol"},
-		{"m= port", head + "m=audio x RTP/AVP 0\r\n", "sdp line 5: m= port is not a number up to 65535"},
-		{"m= port range", head + "m=audio 65536 RTP/AVP 0\r\n", "sdp line 5: m= port is not a number up to 65535"},
-		{"m= port negative", head + "m=audio -1 RTP/AVP 0\r\n", "sdp line 5: m= port is not a number up to 65535"},
-		{"m= port count 0", head + "m=audio 4000/0 RTP/AVP 0\r\n", "sdp line 5: m= port count is not a number from 1 to 65535"},
-		{"t= in media", head + "m=audio 4000 RTP/AVP 0\r\nt=0 0\r\n", "sdp line 6: t= line inside a media section"},
-		{"o= in media", head + "m=audio 4000 RTP/AVP 0\r\no=- 1 2 IN IP4 192.0.2.1\r\n", "sdp line 6: o= line inside a media section"},
-		{"two i= in media", head + "m=audio 4000 RTP/AVP 0\r\ni=a\r\ni=b\r\n", "sdp line 7: more than one i= line"},
-		{"line numbers count blank lines", "v=0\n\n\no=x\n", "sdp line 4: o= line without 6 fields"},
+		{"c= network type", head + "m=audio 4000 RTP/AVP 0\r\nc=ATM NSAP x\r\n", "sdp line 6: malformed c= line"},
+		{"b= no colon", head + "m=audio 4000 RTP/AVP 0\r\nb=AS64\r\n", "sdp line 6: malformed b= line"},
+		{"b= not a number", head + "m=audio 4000 RTP/AVP 0\r\nb=AS:x\r\n", "sdp line 6: malformed b= line"},
+		{"b= unknown type", head + "m=audio 4000 RTP/AVP 0\r\nb=FOO:1\r\n", "sdp line 6: malformed b= line"},
+		{"t= negative", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\nt=-1 0\r\n", "sdp line 4: malformed t= line"},
+		{"r= first", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\nr=1d 1h 0\r\nt=0 0\r\n", "sdp line 4: r= line out of place or repeated"},
+		{"r= not a time", head + "r=x\r\n", "sdp line 5: malformed r= line"},
+		{"u= not a URI", "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=x\r\nu=http://x/%zz\r\nt=0 0\r\n", "sdp line 4: malformed u= line"},
+		{"m= short", head + "m=audio 4000\r\n", "sdp line 5: malformed m= line"},
+		{"m= port", head + "m=audio x RTP/AVP 0\r\n", "sdp line 5: malformed m= line"},
+		{"m= port range", head + "m=audio 65536 RTP/AVP 0\r\n", "sdp line 5: malformed m= line"},
+		{"m= port negative", head + "m=audio -1 RTP/AVP 0\r\n", "sdp line 5: malformed m= line"},
+		{"m= unregistered media (pion)", head + "m=image 4000 udptl t38\r\n", "sdp line 5: malformed m= line"},
+		{"m= lower-case protocol (pion)", head + "m=audio 4000 rtp/avp 0\r\n", "sdp line 5: malformed m= line"},
+		{"t= in media", head + "m=audio 4000 RTP/AVP 0\r\nt=0 0\r\n", "sdp line 6: t= line out of place or repeated"},
+		{"o= in media", head + "m=audio 4000 RTP/AVP 0\r\no=- 1 2 IN IP4 192.0.2.1\r\n", "sdp line 6: o= line out of place or repeated"},
+		{"line numbers count blank lines", "v=0\n\n\no=- 1 2 IN IP4 192.0.2.1 x\ns=x\nt=0 0\n", "sdp line 4: malformed o= line"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -300,31 +319,33 @@ func TestParseLimits(t *testing.T) {
 	}
 }
 
-func TestConnection(t *testing.T) {
+func TestConnIP(t *testing.T) {
+	conn := func(net, typ, addr string) *psdp.ConnectionInformation {
+		return &psdp.ConnectionInformation{NetworkType: net, AddressType: typ, Address: &psdp.Address{Address: addr}}
+	}
+	ttl := 127
 	tests := []struct {
-		c    Connection
-		ip   string // "" when IP must fail
-		hold bool
+		c  *psdp.ConnectionInformation
+		ip string // "" when connIP must fail
 	}{
-		{Connection{"IN", "IP4", "192.0.2.1"}, "192.0.2.1", false},
-		{Connection{"IN", "IP4", "0.0.0.0"}, "0.0.0.0", true},
-		{Connection{"IN", "IP6", "2001:db8::1"}, "2001:db8::1", false},
-		{Connection{"IN", "IP6", "::"}, "::", true},
-		{Connection{"IN", "IP4", "2001:db8::1"}, "", false},
-		{Connection{"IN", "IP6", "192.0.2.1"}, "", false},
-		{Connection{"IN", "IP6", "fe80::1%eth0"}, "", false},
-		{Connection{"IN", "IP4", "host.example.com"}, "", false},
-		{Connection{"IN", "IP4", "224.2.1.1/127"}, "", false},
-		{Connection{"ATM", "NSAP", "x"}, "", false},
-		{Connection{}, "", false},
+		{conn("IN", "IP4", "192.0.2.1"), "192.0.2.1"},
+		{conn("IN", "IP4", "0.0.0.0"), "0.0.0.0"},
+		{conn("IN", "IP6", "2001:db8::1"), "2001:db8::1"},
+		{conn("IN", "IP6", "::"), "::"},
+		{conn("IN", "IP4", "2001:db8::1"), ""},
+		{conn("IN", "IP6", "192.0.2.1"), ""},
+		{conn("IN", "IP6", "fe80::1%eth0"), ""},
+		{conn("IN", "IP4", "host.example.com"), ""},
+		{conn("IN", "IP4", "224.2.1.1/127"), ""},
+		{&psdp.ConnectionInformation{NetworkType: "IN", AddressType: "IP4", Address: &psdp.Address{Address: "224.2.1.1", TTL: &ttl}}, ""},
+		{conn("ATM", "NSAP", "x"), ""},
+		{&psdp.ConnectionInformation{NetworkType: "IN", AddressType: "IP4"}, ""},
+		{nil, ""},
 	}
 	for _, tt := range tests {
-		ip, ok := tt.c.IP()
+		ip, ok := connIP(tt.c)
 		if ok != (tt.ip != "") || ok && ip != netip.MustParseAddr(tt.ip) {
-			t.Errorf("%v.IP() = %v, %v", tt.c, ip, ok)
-		}
-		if tt.c.IsHold() != tt.hold {
-			t.Errorf("%v.IsHold() = %v", tt.c, !tt.hold)
+			t.Errorf("connIP(%v) = %v, %v", tt.c, ip, ok)
 		}
 	}
 }
@@ -342,12 +363,12 @@ func TestDirection(t *testing.T) {
 	}
 	want := []Direction{SendOnly, RecvOnly, Inactive, SendRecv, SendOnly}
 	for i, w := range want {
-		if got := d.MediaDirection(i); got != w {
+		if got := mediaDirection(d, d.MediaDescriptions[i]); got != w {
 			t.Errorf("media %d: %v, want %v", i, got, w)
 		}
 	}
 	d.Attributes = nil
-	if got := d.MediaDirection(0); got != SendRecv {
+	if got := mediaDirection(d, d.MediaDescriptions[0]); got != SendRecv {
 		t.Errorf("default direction %v", got)
 	}
 	for _, tt := range []struct {
@@ -376,9 +397,7 @@ func TestMediaAttributes(t *testing.T) {
 		"a=fmtp:18 annexb=no",
 		"a=rtpmap:102 broken",
 		"a=ptime:30",
-		"a=maxptime:60",
 		"a=rtcp:4011 IN IP4 192.0.2.2",
-		"a=rtcp-mux",
 		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:32",
 		"m=audio 5000 RTP/AVP 0",
 		"a=ptime:20.5",
@@ -390,7 +409,7 @@ func TestMediaAttributes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &d.Media[0]
+	m := d.MediaDescriptions[0]
 	codecs := []struct {
 		pt   int
 		want Codec
@@ -409,57 +428,45 @@ func TestMediaAttributes(t *testing.T) {
 		{2, Codec{}, false},
 	}
 	for _, tt := range codecs {
-		c, ok := m.Codec(tt.pt)
+		c, ok := codecOf(m, tt.pt)
 		if ok != tt.ok || c != tt.want {
-			t.Errorf("Codec(%d) = %+v, %v", tt.pt, c, ok)
+			t.Errorf("codecOf(%d) = %+v, %v", tt.pt, c, ok)
 		}
 	}
-	if pt, ok := m.PayloadType(10); ok {
-		t.Errorf("PayloadType of abc = %d", pt)
+	if pt, ok := payloadType(m.MediaName.Formats[10]); ok {
+		t.Errorf("payloadType of abc = %d", pt)
 	}
-	if pt, ok := m.PayloadType(7); !ok || pt != 101 {
-		t.Errorf("PayloadType(7) = %d, %v", pt, ok)
+	if pt, ok := payloadType(m.MediaName.Formats[7]); !ok || pt != 101 {
+		t.Errorf("payloadType of format 7 = %d, %v", pt, ok)
 	}
-	if f, ok := m.Fmtp(101); !ok || f != "0-15,16" {
-		t.Errorf("Fmtp(101) = %q, %v", f, ok)
+	if f, ok := fmtpOf(m, 101); !ok || f != "0-15,16" {
+		t.Errorf("fmtpOf(101) = %q, %v", f, ok)
 	}
-	if f, ok := m.Fmtp(0); ok {
-		t.Errorf("Fmtp(0) = %q", f)
+	if f, ok := fmtpOf(m, 0); ok {
+		t.Errorf("fmtpOf(0) = %q", f)
 	}
-	if p, ok := m.PTime(); !ok || p != 30 {
-		t.Errorf("PTime = %d, %v", p, ok)
+	if p, ok := ptimeOf(m); !ok || p != 30 {
+		t.Errorf("ptimeOf = %d, %v", p, ok)
 	}
-	if p, ok := m.MaxPTime(); !ok || p != 60 {
-		t.Errorf("MaxPTime = %d, %v", p, ok)
+	if p, c, ok := rtcpOf(m); !ok || p != 4011 || c == nil || c.Address.Address != "192.0.2.2" {
+		t.Errorf("rtcpOf = %d, %v, %v", p, c, ok)
 	}
-	if r, ok := m.RTCP(); !ok || r != (RTCP{4011, Connection{"IN", "IP4", "192.0.2.2"}}) {
-		t.Errorf("RTCP = %+v, %v", r, ok)
-	}
-	if !m.RTCPMux() {
-		t.Error("no rtcp-mux")
-	}
-	if v, ok := m.Attributes.Get("crypto"); !ok || !strings.HasPrefix(v, "1 AES_CM_128_HMAC_SHA1_80 inline:") {
+	if v, ok := attribute(m.Attributes, "Crypto"); !ok || !strings.HasPrefix(v, "1 AES_CM_128_HMAC_SHA1_80 inline:") {
 		t.Errorf("crypto = %q, %v", v, ok)
 	}
-	m = &d.Media[1]
-	if p, ok := m.PTime(); !ok || p != 20 {
-		t.Errorf("PTime of 20.5 = %d, %v", p, ok)
+	m = d.MediaDescriptions[1]
+	if p, ok := ptimeOf(m); !ok || p != 20 {
+		t.Errorf("ptimeOf 20.5 = %d, %v", p, ok)
 	}
-	if _, ok := m.MaxPTime(); ok {
-		t.Error("MaxPTime without a=maxptime")
+	if p, c, ok := rtcpOf(m); !ok || p != 5001 || c != nil {
+		t.Errorf("rtcpOf = %d, %v, %v", p, c, ok)
 	}
-	if r, ok := m.RTCP(); !ok || r != (RTCP{Port: 5001}) {
-		t.Errorf("RTCP = %+v, %v", r, ok)
+	m = d.MediaDescriptions[2]
+	if p, ok := ptimeOf(m); ok {
+		t.Errorf("ptimeOf 0 = %d", p)
 	}
-	if m.RTCPMux() {
-		t.Error("rtcp-mux without a=rtcp-mux")
-	}
-	m = &d.Media[2]
-	if p, ok := m.PTime(); ok {
-		t.Errorf("PTime of 0 = %d", p)
-	}
-	if r, ok := m.RTCP(); ok {
-		t.Errorf("RTCP of x = %+v", r)
+	if p, _, ok := rtcpOf(m); ok {
+		t.Errorf("rtcpOf x = %d", p)
 	}
 }
 
@@ -485,15 +492,15 @@ func TestParseRTPMap(t *testing.T) {
 		{"96 opus/4x", Codec{}, false},
 	}
 	for _, tt := range tests {
-		c, ok := ParseRTPMap(tt.in)
+		c, ok := parseRTPMap(tt.in)
 		if ok != tt.ok || c != tt.want {
-			t.Errorf("ParseRTPMap(%q) = %+v, %v", tt.in, c, ok)
+			t.Errorf("parseRTPMap(%q) = %+v, %v", tt.in, c, ok)
 		}
 	}
 	for pt := -1; pt < 130; pt++ {
-		c, ok := StaticCodec(pt)
+		c, ok := staticCodec(pt)
 		if ok != (pt >= 0 && pt <= 34 && static[pt].Name != "") || ok && c.PayloadType != pt {
-			t.Errorf("StaticCodec(%d) = %+v, %v", pt, c, ok)
+			t.Errorf("staticCodec(%d) = %+v, %v", pt, c, ok)
 		}
 	}
 }

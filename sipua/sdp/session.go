@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	psdp "github.com/pion/sdp/v3"
 )
 
 // Config configures a Session: what we offer and accept.
@@ -95,19 +97,21 @@ type Session struct {
 	version uint64
 	sent    bool   // whether we have written an SDP, with version
 	last    []byte // our last SDP, from the line after o=
-	buf     []byte // scratch for the SDP being written
+
+	desc    psdp.SessionDescription  // our SDP, reused: all but its m= sections stay
+	audioMD psdp.MediaDescription    // our audio m= section in desc, reused
+	slots   []*psdp.MediaDescription // the session's m= sections: &audioMD for the audio stream, else the rejected line
 
 	hold      bool
 	pending   bool      // an offer of ours awaits its answer
 	offerDir  Direction // the direction of that offer
 	offerDTMF int       // its telephone-event payload type, or -1
-	slots     []string  // the session's m= lines; "" for the audio stream, else the rejected line
 	audio     int       // the index of the audio stream in slots
 	remoteDyn [2]uint64 // payload types the remote's last SDP mapped, bit n for type n
 
 	media      Media
 	negotiated bool
-	answered   Origin // the o= of the answer Accept took last
+	answered   psdp.Origin // the o= of the answer Accept took last
 }
 
 // NewSession returns a Session for cfg, or an error saying what in cfg is
@@ -158,7 +162,18 @@ func NewSession(cfg Config) (*Session, error) {
 	}
 	s.sessID = uint64(rand.Uint32N(1<<31)) + 1
 	s.version = uint64(rand.Uint32N(1 << 30))
-	s.buf = make([]byte, 0, 512)
+	addrType := "IP4"
+	if addr.Is6() {
+		addrType = "IP6"
+	}
+	s.desc = psdp.SessionDescription{
+		Origin: psdp.Origin{Username: s.username, SessionID: s.sessID, NetworkType: "IN",
+			AddressType: addrType, UnicastAddress: addr.String()},
+		SessionName: "-",
+		ConnectionInformation: &psdp.ConnectionInformation{NetworkType: "IN", AddressType: addrType,
+			Address: &psdp.Address{Address: addr.String()}},
+		TimeDescriptions: []psdp.TimeDescription{{}},
+	}
 	return s, nil
 }
 
@@ -202,24 +217,16 @@ func (s *Session) Offer() ([]byte, error) {
 		}
 	}
 	if len(s.slots) == 0 {
-		s.slots = append(s.slots, "")
+		s.slots = append(s.slots, &s.audioMD)
 		s.audio = 0
 	}
 	dtmf := -1
 	if s.dtmf {
 		dtmf = s.offerDTMFPayloadType()
 	}
-	b := s.appendSessionLines(s.buf[:0])
-	for i, line := range s.slots {
-		if i != s.audio {
-			b = appendRejected(b, line)
-			continue
-		}
-		b = s.appendAudio(b, s.codecs, dtmf, ourEvents, dir)
-	}
-	s.buf = b
+	s.describeAudio(s.codecs, dtmf, ourEvents, dir)
 	s.pending, s.offerDir, s.offerDTMF = true, dir, dtmf
-	return s.finish(), nil
+	return s.marshal(), nil
 }
 
 // CancelOffer forgets the pending offer, for when the request or response
@@ -259,28 +266,28 @@ func (s *Session) Accept(answer []byte) error {
 	if err != nil {
 		return err
 	}
-	if len(d.Media) != len(s.slots) {
-		return fmt.Errorf("sdp: the answer has %d m= lines for the %d of the offer", len(d.Media), len(s.slots))
+	if len(d.MediaDescriptions) != len(s.slots) {
+		return fmt.Errorf("sdp: the answer has %d m= lines for the %d of the offer", len(d.MediaDescriptions), len(s.slots))
 	}
-	m := &d.Media[s.audio]
-	if !strings.EqualFold(m.Type, "audio") || !strings.EqualFold(m.Proto, "RTP/AVP") {
+	m := d.MediaDescriptions[s.audio]
+	if m.MediaName.Media != "audio" || !isProto(m, "RTP", "AVP") {
 		return fmt.Errorf("sdp: m= line %d of the answer is not audio over RTP/AVP", s.audio+1)
 	}
-	if m.Port == 0 {
+	if m.MediaName.Port.Value == 0 {
 		return fmt.Errorf("%w: the answer rejects the audio stream", ErrNotAcceptable)
 	}
-	media, remoteHold, reason := s.remote(d, s.audio)
+	media, remoteHold, reason := s.remote(d, m)
 	if reason != "" {
 		return fmt.Errorf("%w: the answer's %s", ErrNotAcceptable, reason)
 	}
 	media.DTMFPayloadType = -1
 	found := false
-	for j := range m.Formats {
-		pt, ok := m.PayloadType(j)
+	for j, f := range m.MediaName.Formats {
+		pt, ok := payloadType(f)
 		if !ok {
 			return fmt.Errorf("sdp: format %d of the answer's audio stream is not a payload type", j+1)
 		}
-		c, ok := m.Codec(pt)
+		c, ok := codecOf(m, pt)
 		if !ok {
 			continue // not one we offered, and no use to us
 		}
@@ -301,7 +308,7 @@ func (s *Session) Accept(answer []byte) error {
 	if !found {
 		return fmt.Errorf("%w: the answer has no codec we offered", ErrNotAcceptable)
 	}
-	theirs := d.MediaDirection(s.audio)
+	theirs := mediaDirection(d, m)
 	if remoteHold {
 		theirs &^= RecvOnly
 	}
@@ -344,12 +351,11 @@ func (s *Session) Answer(offer []byte) ([]byte, error) {
 		ev     events
 		why    string
 	)
-	for i := range d.Media {
-		m := &d.Media[i]
-		if m.Port == 0 || !strings.EqualFold(m.Type, "audio") {
+	for i, m := range d.MediaDescriptions {
+		if m.MediaName.Port.Value == 0 || m.MediaName.Media != "audio" {
 			continue
 		}
-		if !strings.EqualFold(m.Proto, "RTP/AVP") {
+		if !isProto(m, "RTP", "AVP") {
 			if why == "" {
 				why = "the audio stream's protocol is not RTP/AVP"
 			}
@@ -357,7 +363,7 @@ func (s *Session) Answer(offer []byte) ([]byte, error) {
 		}
 		var remoteHold bool
 		var reason string
-		media, remoteHold, reason = s.remote(d, i)
+		media, remoteHold, reason = s.remote(d, m)
 		if reason == "" {
 			n, media.DTMFPayloadType, ev = s.common(m, common[:])
 			if n == 0 {
@@ -370,7 +376,7 @@ func (s *Session) Answer(offer []byte) ([]byte, error) {
 			}
 			continue
 		}
-		theirs := d.MediaDirection(i)
+		theirs := mediaDirection(d, m)
 		if remoteHold {
 			theirs &^= RecvOnly
 		}
@@ -388,26 +394,18 @@ func (s *Session) Answer(offer []byte) ([]byte, error) {
 
 	// The answer is decided: write it and keep what the session needs.
 	slots := s.slots[:0]
-	for i := range d.Media {
-		line := ""
-		if i != chosen {
-			line = rejectedLine(&d.Media[i])
+	for i, m := range d.MediaDescriptions {
+		if i == chosen {
+			slots = append(slots, &s.audioMD)
+		} else {
+			slots = append(slots, rejected(m))
 		}
-		slots = append(slots, line)
 	}
 	s.slots, s.audio = slots, chosen
-	b := s.appendSessionLines(s.buf[:0])
-	for i, line := range s.slots {
-		if i != chosen {
-			b = appendRejected(b, line)
-			continue
-		}
-		b = s.appendAudio(b, common[:n], media.DTMFPayloadType, ev, media.Direction)
-	}
-	s.buf = b
+	s.describeAudio(common[:n], media.DTMFPayloadType, ev, media.Direction)
 	s.media, s.negotiated = media, true
-	s.remoteDyn = mapped(&d.Media[chosen])
-	return s.finish(), nil
+	s.remoteDyn = mapped(d.MediaDescriptions[chosen])
+	return s.marshal(), nil
 }
 
 // want is the direction we want: sendrecv, or sendonly while we hold.
@@ -418,16 +416,15 @@ func (s *Session) want() Direction {
 	return SendRecv
 }
 
-// remote reads the remote addresses and ptime of the m= section i of a
-// remote SDP into a Media, and says whether its address is the hold address
-// 0.0.0.0. It returns a reason when the stream cannot be used.
-func (s *Session) remote(d *Description, i int) (media Media, hold bool, reason string) {
-	m := &d.Media[i]
-	c := d.MediaConnection(i)
-	if c.IsZero() {
+// remote reads the remote addresses and ptime of the m= section m of a
+// remote SDP d into a Media, and says whether its address is the hold
+// address 0.0.0.0. It returns a reason when the stream cannot be used.
+func (s *Session) remote(d *psdp.SessionDescription, m *psdp.MediaDescription) (media Media, hold bool, reason string) {
+	c := connection(d, m)
+	if c == nil {
 		return media, false, "audio stream has no c= line"
 	}
-	ip, ok := c.IP()
+	ip, ok := connIP(c)
 	if !ok {
 		return media, false, "audio stream's c= line has no IP address"
 	}
@@ -438,18 +435,19 @@ func (s *Session) remote(d *Description, i int) (media Media, hold bool, reason 
 	if !hold && ip.Is4() != s.addr.Is4() {
 		return media, false, "audio stream's c= address is not of our IP version"
 	}
-	media.Remote = netip.AddrPortFrom(ip, uint16(m.Port))
-	if r, ok := m.RTCP(); ok {
+	port := m.MediaName.Port.Value
+	media.Remote = netip.AddrPortFrom(ip, uint16(port))
+	if rport, rconn, ok := rtcpOf(m); ok {
 		rip := ip
-		if a, ok := r.Connection.IP(); ok && !a.IsMulticast() && a.Is4() == ip.Is4() {
+		if a, ok := connIP(rconn); ok && !a.IsMulticast() && a.Is4() == ip.Is4() {
 			rip = a
 		}
-		media.RemoteRTCP = netip.AddrPortFrom(rip, uint16(r.Port))
-	} else if m.Port < 65535 {
-		media.RemoteRTCP = netip.AddrPortFrom(ip, uint16(m.Port+1))
+		media.RemoteRTCP = netip.AddrPortFrom(rip, uint16(rport))
+	} else if port < 65535 {
+		media.RemoteRTCP = netip.AddrPortFrom(ip, uint16(port+1))
 	}
 	media.PTime = s.ptime
-	if p, ok := m.PTime(); ok && p >= 10 && p <= 120 {
+	if p, ok := ptimeOf(m); ok && p >= 10 && p <= 120 {
 		media.PTime = p
 	}
 	return media, hold, ""
@@ -459,14 +457,14 @@ func (s *Session) remote(d *Description, i int) (media Media, hold bool, reason 
 // order and with its payload types, and stores them in out. It returns how
 // many there are, the offer's telephone-event/8000 payload type (or -1) and
 // the events both sides support.
-func (s *Session) common(m *MediaDescription, out []Codec) (n, dtmf int, ev events) {
+func (s *Session) common(m *psdp.MediaDescription, out []Codec) (n, dtmf int, ev events) {
 	dtmf = -1
-	for j := range m.Formats {
-		pt, ok := m.PayloadType(j)
+	for _, f := range m.MediaName.Formats {
+		pt, ok := payloadType(f)
 		if !ok {
 			continue
 		}
-		c, ok := m.Codec(pt)
+		c, ok := codecOf(m, pt)
 		if !ok {
 			continue
 		}
@@ -475,7 +473,7 @@ func (s *Session) common(m *MediaDescription, out []Codec) (n, dtmf int, ev even
 				continue
 			}
 			offered := defaultEvents
-			if f, ok := m.Fmtp(pt); ok {
+			if f, ok := fmtpOf(m, pt); ok {
 				if e, ok := parseEvents(f); ok {
 					offered = e
 				}
@@ -550,112 +548,83 @@ func (s *Session) offerDTMFPayloadType() int {
 }
 
 // mapped returns the set of payload types a remote m= section lists.
-func mapped(m *MediaDescription) [2]uint64 {
+func mapped(m *psdp.MediaDescription) [2]uint64 {
 	var set [2]uint64
-	for j := range m.Formats {
-		if pt, ok := m.PayloadType(j); ok {
+	for _, f := range m.MediaName.Formats {
+		if pt, ok := payloadType(f); ok {
 			set[pt/64] |= 1 << (pt % 64)
 		}
 	}
 	return set
 }
 
-// rejectedLine returns the value of the m= line that rejects the offered
-// stream m: its media and protocol, port 0 and its first format (RFC 3264
-// §6 wants at least one).
-func rejectedLine(m *MediaDescription) string {
+// rejected returns the m= section that rejects the offered stream m: its
+// media and protocol, port 0 and its first format (RFC 3264 §6 wants at
+// least one).
+func rejected(m *psdp.MediaDescription) *psdp.MediaDescription {
 	format := "0"
-	if len(m.Formats) > 0 {
-		format = m.Formats[0]
+	if len(m.MediaName.Formats) > 0 {
+		format = m.MediaName.Formats[0]
 	}
-	return m.Type + " 0 " + m.Proto + " " + format
+	return &psdp.MediaDescription{MediaName: psdp.MediaName{Media: m.MediaName.Media,
+		Protos: m.MediaName.Protos, Formats: []string{format}}}
 }
 
-// appendRejected appends the m= line of a rejected stream.
-func appendRejected(b []byte, line string) []byte {
-	return appendLine(b, 'm', line)
-}
-
-// appendSessionLines appends the lines of our SDP from s= to t=.
-func (s *Session) appendSessionLines(b []byte) []byte {
-	b = append(b, "s=-\r\nc=IN "...)
-	b = s.appendAddr(b)
-	return append(b, "\r\nt=0 0\r\n"...)
-}
-
-// appendAddr appends our address type and address, "IP4 192.0.2.1".
-func (s *Session) appendAddr(b []byte) []byte {
-	if s.addr.Is4() {
-		b = append(b, "IP4 "...)
-	} else {
-		b = append(b, "IP6 "...)
-	}
-	return s.addr.AppendTo(b)
-}
-
-// appendAudio appends our audio m= section with codecs, telephone-event
-// with payload type dtmf (none when negative) for the events ev, our ptime
-// and direction dir.
-func (s *Session) appendAudio(b []byte, codecs []Codec, dtmf int, ev events, dir Direction) []byte {
-	b = append(b, "m=audio "...)
-	b = strconv.AppendInt(b, int64(s.port), 10)
-	b = append(b, " RTP/AVP"...)
+// describeAudio sets our audio m= section to offer or answer codecs,
+// telephone-event with payload type dtmf (none when negative) for the
+// events ev, our ptime and direction dir.
+func (s *Session) describeAudio(codecs []Codec, dtmf int, ev events, dir Direction) {
+	m := &s.audioMD
+	m.MediaName.Media = "audio"
+	m.MediaName.Port.Value = s.port
+	m.MediaName.Protos = rtpAVP[:]
+	m.MediaName.Formats = m.MediaName.Formats[:0]
+	m.Attributes = m.Attributes[:0]
 	for _, c := range codecs {
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, int64(c.PayloadType), 10)
+		m.MediaName.Formats = append(m.MediaName.Formats, strconv.Itoa(c.PayloadType))
+		m.Attributes = append(m.Attributes, psdp.NewAttribute("rtpmap", rtpmap(c.PayloadType, c.Name)))
 	}
 	if dtmf >= 0 {
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, int64(dtmf), 10)
+		m.MediaName.Formats = append(m.MediaName.Formats, strconv.Itoa(dtmf))
+		m.Attributes = append(m.Attributes,
+			psdp.NewAttribute("rtpmap", rtpmap(dtmf, "telephone-event")),
+			psdp.NewAttribute("fmtp", string(appendEvents(append(strconv.AppendInt(nil, int64(dtmf), 10), ' '), ev))))
 	}
-	b = append(b, "\r\n"...)
-	for _, c := range codecs {
-		b = appendRTPMap(b, c.PayloadType, c.Name, c.ClockRate)
-	}
-	if dtmf >= 0 {
-		b = appendRTPMap(b, dtmf, "telephone-event", 8000)
-		b = append(b, "a=fmtp:"...)
-		b = strconv.AppendInt(b, int64(dtmf), 10)
-		b = append(b, ' ')
-		b = appendEvents(b, ev)
-		b = append(b, "\r\n"...)
-	}
-	b = append(b, "a=ptime:"...)
-	b = strconv.AppendInt(b, int64(s.ptime), 10)
-	b = append(b, "\r\na="...)
-	b = append(b, dir.String()...)
-	return append(b, "\r\n"...)
+	m.Attributes = append(m.Attributes, psdp.NewAttribute("ptime", strconv.Itoa(s.ptime)),
+		psdp.NewPropertyAttribute(dir.String()))
 }
 
-// appendRTPMap appends "a=rtpmap:<pt> <name>/<rate>".
-func appendRTPMap(b []byte, pt int, name string, rate int) []byte {
-	b = append(b, "a=rtpmap:"...)
-	b = strconv.AppendInt(b, int64(pt), 10)
-	b = append(b, ' ')
-	b = append(b, name...)
-	b = append(b, '/')
-	b = strconv.AppendInt(b, int64(rate), 10)
-	return append(b, "\r\n"...)
+// rtpAVP is the transport protocol of our audio stream, as pion splits it.
+var rtpAVP = [...]string{"RTP", "AVP"}
+
+// rtpmap returns the value of the a=rtpmap line for payload type pt and the
+// codec name, at 8000 Hz: "<pt> <name>/8000".
+func rtpmap(pt int, name string) string {
+	return strconv.Itoa(pt) + " " + name + "/8000"
 }
 
-// finish completes the SDP in s.buf, the lines after o=: it raises the
-// version when they differ from our previous SDP's (RFC 3264 §8), and
-// returns a new slice with the v= and o= lines and them.
-func (s *Session) finish() []byte {
-	if s.sent && !bytes.Equal(s.buf, s.last) {
+// marshal writes our SDP: s.desc with the m= sections of s.slots. It raises
+// the version when the lines after o= differ from our previous SDP's
+// (RFC 3264 §8).
+func (s *Session) marshal() []byte {
+	d := &s.desc
+	d.MediaDescriptions = append(d.MediaDescriptions[:0], s.slots...)
+	d.Origin.SessionVersion = s.version
+	out, _ := d.Marshal() // it never fails
+	if s.sent && !bytes.Equal(afterOrigin(out), s.last) {
 		s.version++
+		d.Origin.SessionVersion = s.version
+		out, _ = d.Marshal()
 	}
 	s.sent = true
-	s.last = append(s.last[:0], s.buf...)
-	out := make([]byte, 0, len(s.buf)+80+len(s.username))
-	out = append(out, "v=0\r\no="...)
-	out = append(out, s.username...)
-	out = append(out, ' ')
-	out = strconv.AppendUint(out, s.sessID, 10)
-	out = append(out, ' ')
-	out = strconv.AppendUint(out, s.version, 10)
-	out = append(out, " IN "...)
-	out = s.appendAddr(out)
-	out = append(out, "\r\n"...)
-	return append(out, s.buf...)
+	s.last = append(s.last[:0], afterOrigin(out)...)
+	return out
+}
+
+// afterOrigin returns the lines of an SDP of ours after its o= line, the
+// second.
+func afterOrigin(sdp []byte) []byte {
+	_, rest, _ := bytes.Cut(sdp, []byte("\r\n"))
+	_, rest, _ = bytes.Cut(rest, []byte("\r\n"))
+	return rest
 }

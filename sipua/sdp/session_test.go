@@ -8,8 +8,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"strings"
 	"testing"
+
+	psdp "github.com/pion/sdp/v3"
 )
 
 var (
@@ -63,7 +64,7 @@ func blankOrigin(sdp []byte) string {
 }
 
 // mustParse parses an SDP of ours, which must be well formed.
-func mustParse(t testing.TB, sdp []byte) *Description {
+func mustParse(t testing.TB, sdp []byte) *psdp.SessionDescription {
 	t.Helper()
 	d, err := Parse(sdp)
 	if err != nil {
@@ -77,9 +78,8 @@ func mLines(t testing.TB, sdp []byte) []string {
 	t.Helper()
 	d := mustParse(t, sdp)
 	var lines []string
-	for i := range d.Media {
-		line, _, _ := strings.Cut(string(d.Media[i].AppendTo(nil)), "\r\n")
-		lines = append(lines, strings.TrimPrefix(line, "m="))
+	for _, m := range d.MediaDescriptions {
+		lines = append(lines, m.MediaName.String())
 	}
 	return lines
 }
@@ -244,7 +244,7 @@ func TestAcceptBadAnswer(t *testing.T) {
 		acceptable bool // whether the error wraps ErrNotAcceptable
 		want       string
 	}{
-		{"malformed", []byte("v=0\r\nm=audio\r\n"), false, "sdp line 2: m= line without media, port and protocol"},
+		{"malformed", crlf("v=0", "o=peer 7 7 IN IP4 192.0.2.77", "s=-", "t=0 0", "m=audio"), false, "sdp line 5: malformed m= line"},
 		{"two m= lines for one", append(answerTo("audio 5000 RTP/AVP 0"), "m=video 0 RTP/AVP 31\r\n"...), false,
 			"sdp: the answer has 2 m= lines for the 1 of the offer"},
 		{"no m= line", crlf("v=0", "o=peer 7 7 IN IP4 192.0.2.77", "s=-", "t=0 0"), false, "sdp: the answer has 0 m= lines for the 1 of the offer"},
@@ -406,34 +406,34 @@ func TestAnswer(t *testing.T) {
 			if got := mLines(t, answer); !reflect.DeepEqual(got, tt.mlines) {
 				t.Errorf("m= lines %q, want %q", got, tt.mlines)
 			}
-			var audio *MediaDescription
-			for i := range d.Media {
-				if d.Media[i].Port != 0 {
-					audio = &d.Media[i]
-				} else if len(d.Media[i].Attributes) != 0 {
-					t.Errorf("rejected stream %d has attributes %v", i, d.Media[i].Attributes)
+			var audio *psdp.MediaDescription
+			for i, m := range d.MediaDescriptions {
+				if m.MediaName.Port.Value != 0 {
+					audio = m
+				} else if len(m.Attributes) != 0 {
+					t.Errorf("rejected stream %d has attributes %v", i, m.Attributes)
 				}
 			}
-			fmtp, _ := audio.Attributes.Get("fmtp")
+			fmtp, _ := attribute(audio.Attributes, "fmtp")
 			if fmtp != tt.fmtp {
 				t.Errorf("fmtp %q, want %q", fmtp, tt.fmtp)
 			}
-			if dir, ok := audio.Attributes.Direction(); !ok || dir.String() != tt.dir {
+			if dir, ok := direction(audio.Attributes); !ok || dir.String() != tt.dir {
 				t.Errorf("direction %v, %v, want %s", dir, ok, tt.dir)
 			}
-			for _, f := range audio.Formats {
-				pt, _ := parseUint(f, 127)
-				if c, ok := audio.Codec(int(pt)); !ok || c.Name == "" {
+			for _, f := range audio.MediaName.Formats {
+				pt, _ := payloadType(f)
+				if c, ok := codecOf(audio, pt); !ok || c.Name == "" {
 					t.Errorf("no rtpmap for %s", f)
 				}
 			}
-			if p, _ := audio.PTime(); p != newSession(t, tt.cfg).ptime {
+			if p, _ := ptimeOf(audio); p != newSession(t, tt.cfg).ptime {
 				t.Errorf("ptime %d", p)
 			}
 			if got, ok := s.Negotiated(); !ok || got != tt.want {
 				t.Errorf("Negotiated = %+v, %v\nwant %+v", got, ok, tt.want)
 			}
-			if c := d.Connection; c.AddrType != map[bool]string{true: "IP4", false: "IP6"}[s.addr.Is4()] || c.Address != s.addr.String() {
+			if c := d.ConnectionInformation; c.AddressType != map[bool]string{true: "IP4", false: "IP6"}[s.addr.Is4()] || c.Address.Address != s.addr.String() {
 				t.Errorf("c= %+v", c)
 			}
 		})
@@ -627,9 +627,9 @@ func versionPlus(a, b string, n uint64) bool {
 func directionOf(t *testing.T, sdp []byte) Direction {
 	t.Helper()
 	d := mustParse(t, sdp)
-	for i := range d.Media {
-		if d.Media[i].Port != 0 {
-			dir, ok := d.Media[i].Attributes.Direction()
+	for _, m := range d.MediaDescriptions {
+		if m.MediaName.Port.Value != 0 {
+			dir, ok := direction(m.Attributes)
 			if !ok {
 				t.Fatalf("no direction in\n%s", sdp)
 			}
@@ -854,11 +854,11 @@ func TestTelephoneEventPayloadType(t *testing.T) {
 			t.Fatalf("Negotiated = %+v", m)
 		}
 		offer, _ := s.Offer()
-		d := mustParse(t, offer)
-		if f, _ := d.Media[0].Fmtp(96); f != "0-16" {
+		m := mustParse(t, offer).MediaDescriptions[0]
+		if f, _ := fmtpOf(m, 96); f != "0-16" {
 			t.Fatalf("re-offer:\n%s", offer)
 		}
-		if c, _ := d.Media[0].Codec(96); c.Name != "telephone-event" {
+		if c, _ := codecOf(m, 96); c.Name != "telephone-event" {
 			t.Fatalf("re-offer:\n%s", offer)
 		}
 	})
@@ -869,7 +869,7 @@ func TestTelephoneEventPayloadType(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f, _ := mustParse(t, answer).Media[0].Fmtp(96); f != "0-11,16" {
+		if f, _ := fmtpOf(mustParse(t, answer).MediaDescriptions[0], 96); f != "0-11,16" {
 			t.Fatalf("answer:\n%s", answer)
 		}
 	})
@@ -905,7 +905,7 @@ func TestTelephoneEventPayloadType(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f, _ := mustParse(t, answer).Media[0].Fmtp(101); f != "0-15" {
+		if f, _ := fmtpOf(mustParse(t, answer).MediaDescriptions[0], 101); f != "0-15" {
 			t.Fatalf("answer:\n%s", answer)
 		}
 	})
