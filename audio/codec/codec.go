@@ -47,10 +47,22 @@ var PCMA = Codec{
 	NewDecoder:  func() Decoder { return alawDecoder{} },
 }
 
-// Lookup returns the codec of an SDP rtpmap encoding name ("PCMU", "PCMA"),
-// compared without regard to case, and whether there is one.
+// G722 is G.722 at 64 kbit/s: 16 kHz PCM, one byte for two samples, static
+// payload type 9. Its RTP clock runs at 8000 Hz all the same, an error in RFC
+// 1890 that RFC 3551 §4.5.2 keeps for compatibility.
+var G722 = Codec{
+	Name:        "G722",
+	PayloadType: 9,
+	ClockRate:   8000,
+	SampleRate:  16000,
+	NewEncoder:  func() Encoder { return newG722Encoder() },
+	NewDecoder:  func() Decoder { return newG722Decoder() },
+}
+
+// Lookup returns the codec of an SDP rtpmap encoding name ("PCMU", "PCMA",
+// "G722"), compared without regard to case, and whether there is one.
 func Lookup(name string) (Codec, bool) {
-	for _, c := range [...]*Codec{&PCMU, &PCMA} {
+	for _, c := range [...]*Codec{&PCMU, &PCMA, &G722} {
 		if strings.EqualFold(name, c.Name) {
 			return *c, true
 		}

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-var codecs = []Codec{PCMU, PCMA}
+var codecs = []Codec{PCMU, PCMA, G722}
 
 func TestLookup(t *testing.T) {
 	tests := []struct {
@@ -18,6 +18,8 @@ func TestLookup(t *testing.T) {
 		{"pcmu", "PCMU", true},
 		{"PCMA", "PCMA", true},
 		{"pcmA", "PCMA", true},
+		{"G722", "G722", true},
+		{"g722", "G722", true},
 		{"G.722", "", false},
 		{"opus", "", false},
 		{"", "", false},
@@ -43,6 +45,7 @@ func TestCodecs(t *testing.T) {
 	}{
 		{PCMU, "PCMU", 0, 8000, 8000, 160, 40},
 		{PCMA, "PCMA", 8, 8000, 8000, 160, 40},
+		{G722, "G722", 9, 8000, 16000, 320, 80},
 	}
 	for _, tt := range tests {
 		c := tt.c
@@ -64,7 +67,7 @@ func TestCodecs(t *testing.T) {
 				t.Errorf("%s: FrameTicks(%v) = %d, want %d", c.Name, d.d, got, d.ticks)
 			}
 		}
-		// A frame's payload: 160 bytes for 20 ms.
+		// A frame's payload: 160 bytes for 20 ms in all three codecs.
 		pcm := make([]int16, c.FrameSamples(20*time.Millisecond))
 		payload := c.NewEncoder().Encode(nil, pcm)
 		if len(payload) != 160 {
@@ -145,14 +148,15 @@ func BenchmarkDecode(b *testing.B) {
 }
 
 // FuzzDecode decodes arbitrary payloads: no codec may panic, each gives its
-// samples per byte, and decodes the same in two pieces as in one.
+// samples per byte, and G.722 decodes the same in two pieces as in one.
 func FuzzDecode(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0x00, 0x01, 0x02, 0x03, 0xff, 0x7f, 0x80})
+	f.Add(G722.NewEncoder().Encode(nil, noise(640, 0, 1)))
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		for _, c := range codecs {
 			out := c.NewDecoder().Decode(nil, payload)
-			// All run at 64 kbit/s: a byte is 8000 Hz / SampleRate.
+			// All three run at 64 kbit/s: a byte is 8000 Hz / SampleRate.
 			if want := len(payload) * c.SampleRate / 8000; len(out) != want {
 				t.Fatalf("%s: %d bytes decode to %d samples, want %d", c.Name, len(payload), len(out), want)
 			}
@@ -167,10 +171,11 @@ func FuzzDecode(f *testing.F) {
 }
 
 // FuzzEncode encodes arbitrary PCM: no codec may panic, each gives its bytes
-// per sample, and encodes the same in two pieces as in one.
+// per sample, and G.722 encodes the same in two pieces as in one.
 func FuzzEncode(f *testing.F) {
 	f.Add([]byte{}, 0)
 	f.Add([]byte{0xff, 0x7f, 0x00, 0x80, 0x01}, 1)
+	f.Add(pcmBytes(noise(320, 0, 2)), 101)
 	f.Fuzz(func(t *testing.T, raw []byte, cut int) {
 		pcm := make([]int16, len(raw)/2)
 		for i := range pcm {

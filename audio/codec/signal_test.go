@@ -85,6 +85,18 @@ func speechLike(n, rate int) []int16 {
 	return out
 }
 
+// noise returns n samples of Gaussian noise whose RMS is level dB below full
+// scale, saturated to 16 bits.
+func noise(n int, level float64, seed uint64) []int16 {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	rms := 32767 * math.Pow(10, -level/20)
+	out := make([]int16, n)
+	for i := range out {
+		out[i] = int16(max(-32768, min(32767, math.Round(rms*rng.NormFloat64()))))
+	}
+	return out
+}
+
 // snr returns the ratio in dB of the power of ref[skip:] to that of its
 // difference from got, got lagging ref by delay samples.
 func snr(ref, got []int16, delay, skip int) float64 {
