@@ -62,3 +62,16 @@ func BenchmarkOfferAccept(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAnswerSRTP answers an Asterisk RTP/SAVP offer with SRTP
+// mandatory: the crypto line is parsed and ours written on top.
+func BenchmarkAnswerSRTP(b *testing.B) {
+	offer := testdata(b, "asterisk-srtp-offer.sdp")
+	s := newSession(b, Config{DTMF: true, SRTP: SRTPMandatory})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Answer(offer); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -32,11 +32,29 @@
 // the remote party's offers (Answer), puts the stream on hold (Hold) and says
 // what was agreed (Negotiated). It offers and accepts G.722, PCMU and PCMA
 // over RTP/AVP, with telephone-event (RFC 4733) for DTMF, in the preference
-// order of its Config. Streams it cannot use (video, SRTP profiles, a second
-// audio stream) are rejected with port 0, keeping the m-line count and order
-// that RFC 3264 §6 and §8 require, and every SDP it writes carries the same
-// o= session id with a version that grows by one whenever the description
-// changes (RFC 3264 §8).
+// order of its Config. Streams it cannot use (video, DTLS-SRTP profiles, a
+// second audio stream) are rejected with port 0, keeping the m-line count
+// and order that RFC 3264 §6 and §8 require, and every SDP it writes
+// carries the same o= session id with a version that grows by one whenever
+// the description changes (RFC 3264 §8).
+//
+// # SRTP
+//
+// Config.SRTP keys SRTP (RFC 3711) with SDP security descriptions (SDES,
+// RFC 4568) for AES_CM_128_HMAC_SHA1_80 and AES_CM_128_HMAC_SHA1_32:
+// SRTPOff is plain RTP/AVP, SRTPOptional offers crypto lines on RTP/AVP
+// (best-effort SRTP) and falls back to plain RTP, SRTPMandatory offers
+// RTP/SAVP and refuses plain RTP. Offers carry a crypto line per suite,
+// answers the one crypto line that the offer's first usable line asks for,
+// each with a 30-byte master key and salt from crypto/rand. Crypto lines
+// are parsed strictly; a line we cannot use (another suite, an MKI, a
+// session parameter other than WSH, a malformed line) is skipped in an
+// offer and refused in an answer. A Session keeps one master key per suite
+// for its whole life: re-offers and re-answers carry the same keys (RFC
+// 4568 §6.1 lets a re-offer keep them), so hold, resume and session
+// refreshes do not re-key our sending side, while the remote party's keys
+// are whatever its latest SDP says. Media.SRTP gives the profile and both
+// sides' keys to the SRTP layer, nil for plain RTP.
 //
 // When no audio stream of an offer can be used, Answer returns an error that
 // wraps ErrNotAcceptable, for the SIP layer to answer 488 Not Acceptable Here;

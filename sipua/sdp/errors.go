@@ -27,9 +27,11 @@ func (e *SyntaxError) Error() string {
 }
 
 // ErrNotAcceptable is wrapped by the errors of Answer when the offer is
-// well formed but no audio stream of it can be used (no common codec, only
-// SRTP profiles, no usable address), and by those of Accept when the answer
-// leaves no usable audio stream. The SIP layer answers such an offer with
+// well formed but no audio stream of it can be used (no common codec, a
+// transport protocol or crypto lines our SRTP mode cannot use, no usable
+// address), and by those of Accept when the answer leaves no usable audio
+// stream (rejected, no codec we offered, no crypto line on RTP/SAVP, a
+// crypto line with an MKI). The SIP layer answers such an offer with
 // 488 Not Acceptable Here (RFC 3261 §13.3.1.1). Test for it with errors.Is.
 var ErrNotAcceptable = errors.New("sdp: not acceptable")
 

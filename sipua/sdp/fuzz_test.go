@@ -15,8 +15,11 @@ func addSeeds(f *testing.F) {
 }
 
 // FuzzParse feeds arbitrary bodies to Parse and every helper. Nothing may
-// panic, every error must be a *SyntaxError, and a description that parses
-// must parse again, equal, after pion's Marshal.
+// panic, every error must be a *SyntaxError, and what pion's Marshal writes
+// of a description that parses must parse again, and after that come back
+// equal: the first round may lose what pion reads but does not write back
+// (the colon of an a= line with an empty value, which leaves white space at
+// the end of the line for the boundary to drop).
 func FuzzParse(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -48,48 +51,61 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("written description does not parse: %v\n%q\n%q", err, data, wire)
 		}
-		if !reflect.DeepEqual(d, back) {
-			t.Fatalf("round trip changed the description\n%q\n%q\n%#v\n%#v", data, wire, d, back)
+		wire2, _ := back.Marshal()
+		again, err := Parse(wire2)
+		if err != nil || !reflect.DeepEqual(back, again) {
+			t.Fatalf("second round trip changed the description: %v\n%q\n%q\n%q", err, data, wire, wire2)
 		}
 	})
 }
 
-// FuzzSession answers arbitrary offers and accepts arbitrary answers.
-// Nothing may panic; an answer must parse, keep the offer's m= line count
-// and carry our address; a failed call must leave the session as it was.
+// FuzzSession answers arbitrary offers and accepts arbitrary answers, in
+// each SRTP mode. Nothing may panic; an answer must parse, keep the offer's
+// m= line count and carry our address; a failed call must leave the session
+// as it was; SRTP off never yields keys, SRTP mandatory always does.
 func FuzzSession(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s := newSession(t, Config{DTMF: true})
-		answer, err := s.Answer(data)
-		if err != nil {
-			if _, ok := s.Negotiated(); ok || s.sent {
-				t.Fatalf("failed Answer changed the session: %v", err)
-			}
-		} else {
-			offer, _ := Parse(data)
-			d, err := Parse(answer)
-			if err != nil {
-				t.Fatalf("our answer does not parse: %v\n%s", err, answer)
-			}
-			if len(d.MediaDescriptions) != len(offer.MediaDescriptions) {
-				t.Fatalf("answer has %d m= lines for %d\n%s", len(d.MediaDescriptions), len(offer.MediaDescriptions), answer)
-			}
-			if ip, ok := connIP(d.ConnectionInformation); !ok || ip != ours4 {
-				t.Fatalf("answer's c= %+v", d.ConnectionInformation)
-			}
-		}
-		before, _ := s.Negotiated()
-		if _, err := s.Offer(); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Accept(data); err != nil {
-			if after, _ := s.Negotiated(); after != before {
-				t.Fatalf("failed Accept changed Negotiated: %v", err)
-			}
-		}
-		if s.Pending() {
-			t.Fatal("offer pending after Accept")
+		for mode := SRTPOff; mode <= SRTPMandatory; mode++ {
+			fuzzSession(t, data, mode)
 		}
 	})
+}
+
+// fuzzSession is one run of FuzzSession, with SRTP in mode.
+func fuzzSession(t *testing.T, data []byte, mode SRTPMode) {
+	s := newSession(t, Config{DTMF: true, SRTP: mode})
+	answer, err := s.Answer(data)
+	if err != nil {
+		if _, ok := s.Negotiated(); ok || s.sent {
+			t.Fatalf("failed Answer changed the session: %v", err)
+		}
+	} else {
+		offer, _ := Parse(data)
+		d, err := Parse(answer)
+		if err != nil {
+			t.Fatalf("our answer does not parse: %v\n%s", err, answer)
+		}
+		if len(d.MediaDescriptions) != len(offer.MediaDescriptions) {
+			t.Fatalf("answer has %d m= lines for %d\n%s", len(d.MediaDescriptions), len(offer.MediaDescriptions), answer)
+		}
+		if ip, ok := connIP(d.ConnectionInformation); !ok || ip != ours4 {
+			t.Fatalf("answer's c= %+v", d.ConnectionInformation)
+		}
+	}
+	before, _ := s.Negotiated()
+	if _, err := s.Offer(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Accept(data); err != nil {
+		if after, _ := s.Negotiated(); after != before {
+			t.Fatalf("failed Accept changed Negotiated: %v", err)
+		}
+	}
+	if s.Pending() {
+		t.Fatal("offer pending after Accept")
+	}
+	if m, ok := s.Negotiated(); ok && (mode == SRTPOff && m.SRTP != nil || mode == SRTPMandatory && m.SRTP == nil) {
+		t.Fatalf("SRTP keys %+v in mode %v", m.SRTP, mode)
+	}
 }

@@ -32,6 +32,10 @@ type Config struct {
 	// Username is the user name of our o= lines; empty means
 	// "intercom". It must not contain white space.
 	Username string
+	// SRTP says whether to protect the audio stream with SRTP keyed by
+	// SDES crypto lines (RFC 4568), with AES_CM_128_HMAC_SHA1_80 or _32;
+	// the zero value is SRTPOff, plain RTP.
+	SRTP SRTPMode
 }
 
 // Media is what an offer/answer exchange agreed on for the audio stream:
@@ -58,6 +62,12 @@ type Media struct {
 	// PTime is the packet duration, in milliseconds, to send with: the
 	// remote's a=ptime when it is from 10 to 120, else ours.
 	PTime int
+	// SRTP holds the SRTP profile and master keys when the exchange
+	// agreed on SRTP, and is nil for plain RTP. Our keys stay the same
+	// for the life of the Session; the remote party's are those of its
+	// latest SDP, so a change of RemoteKey or RemoteSalt is the remote
+	// party re-keying.
+	SRTP *SRTPKeys
 }
 
 // ourEvents are the telephone-events we offer and accept: 0-16, the DTMF
@@ -92,6 +102,7 @@ type Session struct {
 	dtmf     bool
 	ptime    int
 	username string
+	srtp     SRTPMode
 
 	sessID  uint64
 	version uint64
@@ -102,10 +113,16 @@ type Session struct {
 	audioMD psdp.MediaDescription    // our audio m= section in desc, reused
 	slots   []*psdp.MediaDescription // the session's m= sections: &audioMD for the audio stream, else the rejected line
 
+	keys        [len(suites)]masterKey // our master key and salt for each suite, made when first needed
+	inline      [len(suites)]string    // keys in base64; "" until made
+	offerCrypto [len(suites)]string    // the crypto lines of our offers, once made
+	savp        bool                   // whether the audio stream agreed on is RTP/SAVP
+
 	hold      bool
 	pending   bool      // an offer of ours awaits its answer
 	offerDir  Direction // the direction of that offer
 	offerDTMF int       // its telephone-event payload type, or -1
+	offerSAVP bool      // whether that offer is RTP/SAVP
 	audio     int       // the index of the audio stream in slots
 	remoteDyn [2]uint64 // payload types the remote's last SDP mapped, bit n for type n
 
@@ -124,7 +141,11 @@ func NewSession(cfg Config) (*Session, error) {
 	if cfg.Port < 1 || cfg.Port > 65535 {
 		return nil, errors.New("sdp: config: Port is not from 1 to 65535")
 	}
-	s := &Session{addr: addr, port: cfg.Port, dtmf: cfg.DTMF, ptime: cfg.PTime, username: cfg.Username, offerDTMF: -1}
+	if cfg.SRTP > SRTPMandatory {
+		return nil, errors.New("sdp: config: SRTP is not SRTPOff, SRTPOptional or SRTPMandatory")
+	}
+	s := &Session{addr: addr, port: cfg.Port, dtmf: cfg.DTMF, ptime: cfg.PTime, username: cfg.Username,
+		srtp: cfg.SRTP, offerDTMF: -1}
 	if s.ptime == 0 {
 		s.ptime = 20
 	}
@@ -205,6 +226,14 @@ func (s *Session) Negotiated() (Media, bool) {
 // m= line of the session, those of rejected streams with port 0. The offer
 // is then pending until Accept or CancelOffer; Offer returns
 // ErrOfferPending while one is.
+//
+// With SRTP the offer carries two crypto lines, tag 1 for
+// AES_CM_128_HMAC_SHA1_80 and tag 2 for AES_CM_128_HMAC_SHA1_32, each with
+// a master key and salt of its own from crypto/rand. The stream is RTP/SAVP
+// when SRTP is mandatory, RTP/AVP (best-effort SRTP) when it is optional;
+// a re-offer keeps the protocol that the stream runs SRTP on. Re-offers
+// carry the same keys (RFC 4568 §6.1 lets a re-offer keep them), so hold,
+// resume and session refreshes do not re-key the stream.
 func (s *Session) Offer() ([]byte, error) {
 	if s.pending {
 		return nil, ErrOfferPending
@@ -224,8 +253,21 @@ func (s *Session) Offer() ([]byte, error) {
 	if s.dtmf {
 		dtmf = s.offerDTMFPayloadType()
 	}
-	s.describeAudio(s.codecs, dtmf, ourEvents, dir)
-	s.pending, s.offerDir, s.offerDTMF = true, dir, dtmf
+	savp := s.srtp == SRTPMandatory
+	if s.negotiated && s.media.SRTP != nil {
+		savp = s.savp
+	}
+	var crypto []string
+	if s.srtp != SRTPOff {
+		if s.offerCrypto[0] == "" {
+			for i, suite := range suites {
+				s.offerCrypto[i] = strconv.Itoa(i+1) + " " + suite + " inline:" + s.inlineKey(i)
+			}
+		}
+		crypto = s.offerCrypto[:]
+	}
+	s.describeAudio(savp, s.codecs, dtmf, ourEvents, dir, crypto...)
+	s.pending, s.offerDir, s.offerDTMF, s.offerSAVP = true, dir, dtmf, savp
 	return s.marshal(), nil
 }
 
@@ -239,11 +281,15 @@ func (s *Session) CancelOffer() {
 
 // Accept takes the remote party's answer to our pending offer. It checks
 // that the answer answers the offer: as many m= lines, the audio stream
-// over RTP/AVP with a port, a codec we offered, payload types that mean
-// what they meant in the offer, an IP address of our family. On success it
-// updates what Negotiated returns: the answer's first codec that we
-// support, its telephone-event payload type, the remote addresses, and our
-// direction, which is the one we offered narrowed by the answer's.
+// over the protocol we offered with a port, a codec we offered, payload
+// types that mean what they meant in the offer, an IP address of our
+// family, and when we offered crypto lines at most one in answer, with the
+// tag and suite of one of ours and a key we can use; an RTP/SAVP answer
+// must have one, an RTP/AVP answer without one means plain RTP unless SRTP
+// is mandatory. On success it updates what Negotiated returns: the
+// answer's first codec that we support, its telephone-event payload type,
+// the remote addresses, our direction, which is the one we offered
+// narrowed by the answer's, and the SRTP keys.
 //
 // The offer is no longer pending after Accept, whatever it returns; on
 // error Negotiated keeps the previous exchange's result, and the SIP layer
@@ -270,8 +316,12 @@ func (s *Session) Accept(answer []byte) error {
 		return fmt.Errorf("sdp: the answer has %d m= lines for the %d of the offer", len(d.MediaDescriptions), len(s.slots))
 	}
 	m := d.MediaDescriptions[s.audio]
-	if m.MediaName.Media != "audio" || !isProto(m, "RTP", "AVP") {
-		return fmt.Errorf("sdp: m= line %d of the answer is not audio over RTP/AVP", s.audio+1)
+	proto := "AVP"
+	if s.offerSAVP {
+		proto = "SAVP"
+	}
+	if m.MediaName.Media != "audio" || !isProto(m, "RTP", proto) {
+		return fmt.Errorf("sdp: m= line %d of the answer is not audio over RTP/%s", s.audio+1, proto)
 	}
 	if m.MediaName.Port.Value == 0 {
 		return fmt.Errorf("%w: the answer rejects the audio stream", ErrNotAcceptable)
@@ -308,21 +358,36 @@ func (s *Session) Accept(answer []byte) error {
 	if !found {
 		return fmt.Errorf("%w: the answer has no codec we offered", ErrNotAcceptable)
 	}
+	if s.srtp != SRTPOff {
+		if media.SRTP, err = s.acceptCrypto(m); err != nil {
+			return err
+		}
+		if media.SRTP == nil && (s.offerSAVP || s.srtp == SRTPMandatory) {
+			return fmt.Errorf("%w: the answer's audio stream has no crypto line", ErrNotAcceptable)
+		}
+	}
 	theirs := mediaDirection(d, m)
 	if remoteHold {
 		theirs &^= RecvOnly
 	}
 	media.Direction = s.offerDir & theirs.Reverse()
-	s.media, s.negotiated, s.answered = media, true, d.Origin
+	s.media, s.negotiated, s.answered, s.savp = media, true, d.Origin, s.offerSAVP
 	s.remoteDyn = mapped(m)
 	return nil
 }
 
 // Answer returns our answer to the remote party's offer, the first of the
 // session or a re-offer (RFC 3264 §6, §8). It takes the first audio stream
-// over RTP/AVP that has a port, a unicast address of our family and a codec
-// in common, and rejects every other stream with port 0 (video, RTP/SAVP,
-// RTP/SAVPF, a second audio stream), keeping the offer's m= lines in order.
+// that has a port, a unicast address of our family, a codec in common, and
+// what our SRTP mode asks for: RTP/AVP when SRTP is off, whatever crypto
+// lines it has; RTP/AVP or RTP/SAVP with a crypto line we can use when SRTP
+// is mandatory; with SRTP optional either of those, or RTP/AVP without one.
+// It rejects every other stream with port 0 (video, RTP/SAVPF, a second
+// audio stream, ...), keeping the offer's m= lines in order. With SRTP the
+// answer has one crypto line: the tag and suite of the offer's first line
+// that we can use (AES_CM_128_HMAC_SHA1_80 or _32, an inline key, no MKI,
+// no session parameter but WSH) with our own key for that suite, made
+// from crypto/rand when the Session first needs it and kept for its life.
 // The answer lists the common codecs in the offer's order, with the offer's
 // payload types, the first being the one both send; telephone-event with
 // the offer's payload type and the common events when both want DTMF; our
@@ -351,13 +416,22 @@ func (s *Session) Answer(offer []byte) ([]byte, error) {
 		ev     events
 		why    string
 	)
+	var (
+		crypto cryptoLine
+		secure bool // whether the chosen stream runs SRTP
+		savp   bool // whether it is RTP/SAVP
+	)
 	for i, m := range d.MediaDescriptions {
 		if m.MediaName.Port.Value == 0 || m.MediaName.Media != "audio" {
 			continue
 		}
-		if !isProto(m, "RTP", "AVP") {
+		savp = isProto(m, "RTP", "SAVP")
+		if !isProto(m, "RTP", "AVP") && (!savp || s.srtp == SRTPOff) {
 			if why == "" {
 				why = "the audio stream's protocol is not RTP/AVP"
+				if s.srtp != SRTPOff {
+					why += " or RTP/SAVP"
+				}
 			}
 			continue
 		}
@@ -368,6 +442,13 @@ func (s *Session) Answer(offer []byte) ([]byte, error) {
 			n, media.DTMFPayloadType, ev = s.common(m, common[:])
 			if n == 0 {
 				reason = "audio stream has no codec in common with ours"
+			}
+		}
+		secure = false
+		if reason == "" && s.srtp != SRTPOff {
+			crypto, secure = chooseCrypto(m)
+			if !secure && (savp || s.srtp == SRTPMandatory) {
+				reason = "audio stream has no crypto line we support"
 			}
 		}
 		if reason != "" {
@@ -402,8 +483,13 @@ func (s *Session) Answer(offer []byte) ([]byte, error) {
 		}
 	}
 	s.slots, s.audio = slots, chosen
-	s.describeAudio(common[:n], media.DTMFPayloadType, ev, media.Direction)
-	s.media, s.negotiated = media, true
+	var line []string
+	if secure {
+		media.SRTP = s.srtpKeys(crypto.suite, &crypto.key)
+		line = []string{crypto.tag + " " + suites[crypto.suite] + " inline:" + s.inlineKey(crypto.suite)}
+	}
+	s.describeAudio(savp, common[:n], media.DTMFPayloadType, ev, media.Direction, line...)
+	s.media, s.negotiated, s.savp = media, true, savp
 	s.remoteDyn = mapped(d.MediaDescriptions[chosen])
 	return s.marshal(), nil
 }
@@ -570,14 +656,18 @@ func rejected(m *psdp.MediaDescription) *psdp.MediaDescription {
 		Protos: m.MediaName.Protos, Formats: []string{format}}}
 }
 
-// describeAudio sets our audio m= section to offer or answer codecs,
-// telephone-event with payload type dtmf (none when negative) for the
-// events ev, our ptime and direction dir.
-func (s *Session) describeAudio(codecs []Codec, dtmf int, ev events, dir Direction) {
+// describeAudio sets our audio m= section, RTP/SAVP or RTP/AVP, to offer or
+// answer codecs, telephone-event with payload type dtmf (none when
+// negative) for the events ev, our ptime, direction dir and the crypto
+// lines with the values crypto.
+func (s *Session) describeAudio(savp bool, codecs []Codec, dtmf int, ev events, dir Direction, crypto ...string) {
 	m := &s.audioMD
 	m.MediaName.Media = "audio"
 	m.MediaName.Port.Value = s.port
 	m.MediaName.Protos = rtpAVP[:]
+	if savp {
+		m.MediaName.Protos = rtpSAVP[:]
+	}
 	m.MediaName.Formats = m.MediaName.Formats[:0]
 	m.Attributes = m.Attributes[:0]
 	for _, c := range codecs {
@@ -592,10 +682,53 @@ func (s *Session) describeAudio(codecs []Codec, dtmf int, ev events, dir Directi
 	}
 	m.Attributes = append(m.Attributes, psdp.NewAttribute("ptime", strconv.Itoa(s.ptime)),
 		psdp.NewPropertyAttribute(dir.String()))
+	for _, c := range crypto {
+		m.Attributes = append(m.Attributes, psdp.NewAttribute("crypto", c))
+	}
 }
 
-// rtpAVP is the transport protocol of our audio stream, as pion splits it.
-var rtpAVP = [...]string{"RTP", "AVP"}
+// rtpAVP and rtpSAVP are the transport protocols of our audio stream, as
+// pion splits them.
+var (
+	rtpAVP  = [...]string{"RTP", "AVP"}
+	rtpSAVP = [...]string{"RTP", "SAVP"}
+)
+
+// acceptCrypto reads the crypto line of the audio stream m of an answer to
+// our offer, which had crypto lines, and returns its keys, or nil when it
+// has none.
+func (s *Session) acceptCrypto(m *psdp.MediaDescription) (*SRTPKeys, error) {
+	var value string
+	n := 0
+	for i := range m.Attributes {
+		if strings.EqualFold(m.Attributes[i].Key, "crypto") {
+			value = m.Attributes[i].Value
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return nil, nil
+	case n > 1:
+		return nil, fmt.Errorf("sdp: the answer's audio stream has %d crypto lines, not one", n)
+	}
+	c, reason, malformed := parseCrypto(value)
+	switch {
+	case malformed:
+		return nil, fmt.Errorf("sdp: the answer's crypto line is malformed: %s", reason)
+	case c.suite < 0 || !ourTag(c.tag, c.suite):
+		return nil, errors.New("sdp: the answer's crypto line has the tag and suite of none of the offer's")
+	case reason != "":
+		return nil, fmt.Errorf("%w: the answer's crypto line: %s", ErrNotAcceptable, reason)
+	}
+	return s.srtpKeys(c.suite, &c.key), nil
+}
+
+// ourTag reports whether tag is the one of suite i in our offers.
+func ourTag(tag string, i int) bool {
+	n, ok := parseUint(tag, 1<<32)
+	return ok && n == uint64(i)+1
+}
 
 // rtpmap returns the value of the a=rtpmap line for payload type pt and the
 // codec name, at 8000 Hz: "<pt> <name>/8000".
