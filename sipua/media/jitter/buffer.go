@@ -423,7 +423,7 @@ func (b *Buffer) accept(seq uint16, ts uint32, marker bool, payload []byte, a in
 	if es >= b.nextSeq+b.nslots {
 		// Too far ahead to hold with what is held: a long loss. Pass what
 		// is too old to stay in the window.
-		b.passTo(es - b.nslots + 1)
+		b.passTo(es-b.nslots+1, &b.st.Dropped)
 	}
 	sl := b.slotOf(es)
 	if sl.seq == es && (sl.state == slotBuffered || sl.state == slotLate) {
@@ -487,8 +487,9 @@ func (b *Buffer) rescue(et, rel, a int64) bool {
 }
 
 // passTo moves the playout's sequence number to seq, counting what it
-// passes: packets held are dropped, packets never received are lost.
-func (b *Buffer) passTo(seq int64) {
+// passes: packets held in *held (Dropped or Late), packets never received
+// in Lost.
+func (b *Buffer) passTo(seq int64, held *uint64) {
 	if seq <= b.nextSeq {
 		return
 	}
@@ -501,7 +502,7 @@ func (b *Buffer) passTo(seq int64) {
 		if sl.seq == s {
 			switch sl.state {
 			case slotBuffered:
-				b.st.Dropped++
+				*held++
 				b.st.Buffered--
 				sl.state = slotGone
 				continue
@@ -557,38 +558,47 @@ func (b *Buffer) Pop(now time.Time) Frame {
 	return b.popSilent(n)
 }
 
-// popSilent starts the playout when the first packet held is due: when a
-// packet that crossed the network as fast as the fastest recent ones would
-// have waited the target delay. This is where the delay adapts for free,
-// at the start of the stream and of every talkspurt.
+// popSilent starts the playout when a packet held is due: when a packet
+// that crossed the network as fast as the fastest recent ones would have
+// waited the target delay. This is where the delay adapts for free, at the
+// start of the stream and of every talkspurt. Packets overdue by more than
+// the target and two frames (playing them would more than double the
+// delay; two frames leave room for a playback clock that pops in bursts),
+// or by so much that the delay would pass MaxDelay, are late: after a
+// stall, the playout resumes with the first packet that is not.
 func (b *Buffer) popSilent(n int64) Frame {
 	t := b.target(n)
-	for {
-		p := b.front()
-		if p == nil {
-			return Frame{}
-		}
-		over := n - (b.tsTime(p.ts-b.tsBase) + b.est.minR + t)
-		if over < 0 {
-			return Frame{}
-		}
-		if over > b.maxNs-t {
-			// Even played now it would have waited more than MaxDelay.
-			b.passTo(p.seq)
-			b.st.Buffered--
-			b.st.Late++
-			p.state = slotLate
-			b.nextSeq = p.seq + 1
-			continue
-		}
-		b.running = true
-		b.nextTS = p.ts
-		b.lastTS = p.ts - b.ticks
-		b.streak = 0
-		b.delay = t + over
-		b.sinceShrink, b.sinceGrow = 0, 0
-		return b.play(p)
+	p := b.front()
+	if p == nil {
+		return Frame{}
 	}
+	over := func(q *slot) int64 { return n - (b.tsTime(q.ts-b.tsBase) + b.est.minR + t) }
+	if over(p) < 0 {
+		return Frame{}
+	}
+	limit := min(t+2*b.frameNs, b.maxNs+b.frameNs-t)
+	end := min(b.highSeq, b.nextSeq+b.nslots-1)
+	for s := p.seq + 1; over(p) > limit; s++ {
+		if s > end {
+			b.passTo(p.seq+1, &b.st.Late)
+			return Frame{}
+		}
+		if q := b.slotOf(s); q.seq == s && q.state == slotBuffered {
+			p = q
+		}
+	}
+	b.passTo(p.seq, &b.st.Late)
+	o := over(p)
+	if o < 0 {
+		return Frame{}
+	}
+	b.running = true
+	b.nextTS = p.ts
+	b.lastTS = p.ts - b.ticks
+	b.streak = 0
+	b.delay = t + o
+	b.sinceShrink, b.sinceGrow = 0, 0
+	return b.play(p)
 }
 
 // popRunning plays the next frame of a running playout, and adapts the
@@ -605,7 +615,7 @@ func (b *Buffer) popRunning(n int64) Frame {
 		// frames at once.
 		for i := int64(0); i < b.nslots && inst > b.maxNs; i++ {
 			if p := b.front(); p != nil && p.ts <= b.nextTS {
-				b.passTo(p.seq + 1)
+				b.passTo(p.seq+1, &b.st.Dropped)
 			}
 			b.nextTS += b.ticks
 			inst -= f
@@ -629,7 +639,7 @@ func (b *Buffer) popRunning(n int64) Frame {
 	if p.ts <= b.nextTS {
 		if b.delay > t+3*f/2 && b.sinceShrink >= shrinkEvery {
 			if q := b.next(p); q != nil {
-				b.passTo(p.seq + 1)
+				b.passTo(p.seq+1, &b.st.Dropped)
 				p = q
 				b.nextTS += b.ticks
 				b.delay -= f
@@ -663,7 +673,7 @@ func (b *Buffer) popRunning(n int64) Frame {
 
 // play returns p's payload and moves the playout past it.
 func (b *Buffer) play(p *slot) Frame {
-	b.passTo(p.seq)
+	b.passTo(p.seq, &b.st.Dropped)
 	k := copy(b.out, b.payloadOf(p.seq)[:p.n])
 	p.state = slotGone
 	b.st.Buffered--

@@ -304,3 +304,43 @@ func TestOddTimes(t *testing.T) {
 	b.Push(99, 0, false, p, epoch.Add(-1<<62))
 	checkStats(t, b)
 }
+
+// TestStall freezes the network for a second, then delivers what it held
+// in one burst: the packets too late for MaxDelay are discarded as late,
+// and the playout resumes at once with the rest, within MaxDelay.
+func TestStall(t *testing.T) {
+	b := New(Config{})
+	p := make([]byte, 160)
+	arrival := func(k int) float64 {
+		if s := float64(20 * k); s > 5000 && s < 6000 {
+			return 6040
+		}
+		return float64(20*k) + 40
+	}
+	k := 0
+	resumed := -1.0
+	for i := 0; i < 1000; i++ {
+		now := float64(20*i) + 7
+		for arrival(k) <= now {
+			b.Push(uint16(k), uint32(160*k), false, p, ms(arrival(k)))
+			k++
+		}
+		f := b.Pop(ms(now))
+		if s := b.Stats(); s.Delay > 320*time.Millisecond {
+			t.Fatalf("at %.0f ms: delay %v", now, s.Delay)
+		}
+		if now > 6040 && resumed < 0 && f.Kind == Play {
+			resumed = now
+		}
+		checkStats(t, b)
+	}
+	s := b.Stats()
+	t.Logf("resumed at %.0f ms; %+v", resumed, s)
+	if resumed < 0 || resumed > 6100 {
+		t.Errorf("resumed at %.0f ms, want right after the burst at 6040 ms", resumed)
+	}
+	// Of the 50 packets held up, those older than MaxDelay are late.
+	if s.Late < 30 || s.Late > 50 || s.Lost != 0 || s.Played+s.Late+s.Dropped+uint64(s.Buffered) != uint64(k) {
+		t.Errorf("%+v", s)
+	}
+}

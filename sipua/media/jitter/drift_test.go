@@ -30,6 +30,7 @@ func TestDrift(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			b := New(Config{})
 			r := rng{42}
 			sendPeriod := 20e6 / (1 + tt.senderPPM*1e-6) // ns, in our time
@@ -97,6 +98,7 @@ func TestDriftInPauses(t *testing.T) {
 	const frames = 180000
 	for _, ppm := range []float64{100, -100} {
 		t.Run(fmt.Sprintf("%+.0fppm", ppm), func(t *testing.T) {
+			t.Parallel()
 			b := New(Config{})
 			sendPeriod := 20e6 / (1 + ppm*1e-6)
 			payload := make([]byte, 160)

@@ -110,7 +110,11 @@ func (e *estimator) observe(a, r int64) int64 {
 	e.winT[i], e.winR[i] = a, r
 	e.minR = e.winR[e.winHead]
 	rel := r - e.minR
-	e.add(rel)
+	if rel <= e.maxNs {
+		// A packet later than that could not have been saved by any
+		// allowed delay: it says nothing about the delay to aim for.
+		e.add(rel)
+	}
 	return rel
 }
 
