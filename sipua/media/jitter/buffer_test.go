@@ -344,3 +344,29 @@ func TestStall(t *testing.T) {
 		t.Errorf("%+v", s)
 	}
 }
+
+// TestConcurrent pushes from one goroutine and pops from another, as the
+// receive and playback loops do, reading each payload played while the
+// pushes go on (run with -race; what plays depends on the scheduling).
+func TestConcurrent(t *testing.T) {
+	b := New(Config{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p := make([]byte, 160)
+		for k := 0; k < 2000; k++ {
+			b.Push(uint16(k), uint32(160*k), k == 0, p, ms(float64(20*k)))
+		}
+	}()
+	sum := 0
+	for i := 0; i < 2000; i++ {
+		if f := b.Pop(ms(float64(20*i + 30))); f.Kind == Play {
+			for _, c := range f.Payload {
+				sum += int(c)
+			}
+		}
+	}
+	<-done
+	checkStats(t, b)
+	t.Logf("%d payload bytes read while pushing", sum)
+}
