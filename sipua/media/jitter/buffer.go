@@ -134,6 +134,7 @@ type Buffer struct {
 	// Clock: every time is kept in ns since origin, the first time seen.
 	origin    time.Time
 	hasOrigin bool
+	lastPop   int64 // the time of the last Pop
 
 	// Stream.
 	synced    bool
@@ -251,7 +252,7 @@ func (b *Buffer) Reset() {
 	b.cand.valid = false
 	b.est.reset()
 	b.st = Stats{}
-	b.hasOrigin = false
+	b.hasOrigin, b.lastPop = false, 0
 	b.synced = false
 	b.passedAny = false
 	b.running = false
@@ -272,7 +273,7 @@ func (b *Buffer) Stats() Stats {
 }
 
 // lastNow is the latest time the buffer knows of, for Stats.
-func (b *Buffer) lastNow() int64 { return max(b.highArr, b.est.peakAt) }
+func (b *Buffer) lastNow() int64 { return max(b.highArr, b.lastPop) }
 
 // since converts t to ns since the origin, which the first call sets.
 func (b *Buffer) since(t time.Time) int64 {
@@ -549,6 +550,7 @@ func (b *Buffer) Pop(now time.Time) Frame {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n := b.since(now)
+	b.lastPop = n
 	if !b.synced {
 		return Frame{}
 	}
