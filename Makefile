@@ -15,7 +15,7 @@ COMMIT      ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS     := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
-FUZZPKGS    ?= ./sipua/message ./sipua/sdp ./sipua/digest ./sipua/locate ./cmd/intercom ./internal/peertest
+FUZZPKGS    ?= ./sipua/message ./sipua/sdp ./audio/codec ./sipua/media/jitter ./sipua/media ./sipua/digest ./sipua/locate ./cmd/intercom ./internal/peertest
 BENCHTIME   ?= 1s
 BENCHCOUNT  ?= 1
 

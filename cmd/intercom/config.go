@@ -88,6 +88,10 @@ type SIP struct {
 	RingTimeout Duration `toml:"ring_timeout"`
 	// RTPPorts is the range of local RTP ports, "A-B"; see RTPPortRange.
 	RTPPorts string `toml:"rtp_ports"`
+	// SRTP is "off" (default: plain RTP), "optional" (offer SDES keys,
+	// take plain RTP from peers without them) or "mandatory" (RTP/SAVP
+	// only; a plain offer is refused with 488).
+	SRTP string `toml:"srtp"`
 
 	rootCAs *x509.CertPool   // from CAFile
 	cert    *tls.Certificate // from TLSCert and TLSKey
@@ -231,6 +235,7 @@ func (d *Duration) UnmarshalText(text []byte) error {
 // Choices of the enumerated keys.
 var (
 	transports = []string{"udp", "tcp", "tls"}
+	srtpModes  = []string{"off", "optional", "mandatory"}
 	codecNames = []string{"G722", "PCMU", "PCMA"}
 	boardKinds = []string{"auto", "rpi3", "rpi4", "rpi5", "rpizero2w", "generic", "sim"}
 	ringModes  = []string{"parallel", "sequential"}
@@ -246,6 +251,7 @@ func defaultConfig() Config {
 		SIP: SIP{
 			Listen:          "0.0.0.0:5060",
 			Transport:       "udp",
+			SRTP:            "off",
 			RTPPorts:        "30000-30099",
 			RegisterExpires: Duration{Duration: 600 * time.Second},
 			Keepalive:       Duration{Duration: 25 * time.Second},
@@ -595,6 +601,7 @@ func (v *validator) config(c *Config) {
 func (v *validator) sip(s *SIP) {
 	v.hostPort("sip.listen", s.Listen)
 	v.oneOf("sip.transport", s.Transport, transports)
+	v.oneOf("sip.srtp", s.SRTP, srtpModes)
 	if s.User == "" {
 		v.errorf("sip.user", "must be set")
 	} else if u, err := message.ParseURI([]byte("sip:" + s.User + "@invalid")); err != nil || string(u.User) != s.User {

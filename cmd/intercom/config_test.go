@@ -52,6 +52,7 @@ func TestLoadConfigFull(t *testing.T) {
 			SessionExpires:  dur(1800 * time.Second),
 			RingTimeout:     dur(60 * time.Second),
 			RTPPorts:        "30000-30099",
+			SRTP:            "off",
 		},
 		Audio: Audio{
 			Source:     "alsa:hw:CARD=Device,DEV=0",

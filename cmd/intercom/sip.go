@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"intercom/sipua"
+	"intercom/sipua/media"
 	"intercom/sipua/message"
 	"intercom/sipua/sdp"
 )
@@ -178,10 +179,9 @@ func placeCall(args []string, stdout, stderr io.Writer) int {
 	s := call.Summary()
 	out := callSummary{Answered: s.Answered, SetupMS: s.Setup.Milliseconds(), DurationS: s.Duration.Seconds(),
 		DTMF: s.DTMF, Code: s.Code, Reason: s.Reason}
-	if m, ok := call.Media().(*sdp.Session); ok {
-		if n, ok := m.Negotiated(); ok {
-			out.Codec = n.Codec.Name
-		}
+	if m, ok := call.Media().(*media.Call); ok {
+		st := m.Stream().Stats()
+		out.Codec, out.RTPSent, out.RTPReceived = st.Codec, st.PacketsSent, st.PacketsReceived
 	}
 	line, _ := json.Marshal(out)
 	fmt.Fprintf(stdout, "%s\n", line)
@@ -214,8 +214,15 @@ func uaConfig(cfg *Config, log *slog.Logger) sipua.Config {
 	}
 	ports := newPortPool(s.RTPPortRange())
 	ip := mediaAddr(s.Listen)
-	uc.NewMedia = func(*sipua.Call) (sipua.Media, error) {
-		return sdp.NewSession(sdp.Config{Addr: ip, Port: ports.next(), Codecs: cfg.Audio.Codecs, DTMF: true})
+	uc.NewMedia = func(c *sipua.Call) (sipua.Media, error) {
+		return media.NewCall(media.CallConfig{Addr: ip, Port: ports.next, Logger: log,
+			SDP:    sdp.Config{Codecs: cfg.Audio.Codecs, DTMF: true, SRTP: srtpMode(s.SRTP)},
+			OnDTMF: func(key byte) { c.ReportDTMF(string(key), "rfc4733") }})
+	}
+	uc.OnEvent = func(e sipua.Event) {
+		if e.Name == sipua.EventCallAnswered {
+			go pumpAudio(e.Call)
+		}
 	}
 	a := &cfg.Answer
 	uc.Policy = func(c *sipua.Call) int {
@@ -232,6 +239,41 @@ func uaConfig(cfg *Config, log *slog.Logger) sipua.Config {
 		time.AfterFunc(a.Delay.Duration, func() { _ = c.Answer() })
 	}
 	return uc
+}
+
+// srtpMode maps the sip.srtp key on the SDP layer's modes.
+func srtpMode(key string) sdp.SRTPMode {
+	switch key {
+	case "optional":
+		return sdp.SRTPOptional
+	case "mandatory":
+		return sdp.SRTPMandatory
+	}
+	return sdp.SRTPOff
+}
+
+// pumpAudio moves a call's audio every 20 ms until it ends: a frame from
+// the source to the stream, a frame from the stream to the sink. Until the
+// audio devices land, the source is silence and the sink discards.
+func pumpAudio(c *sipua.Call) {
+	m, ok := c.Media().(*media.Call)
+	if !ok {
+		return
+	}
+	s := m.Stream()
+	n := s.FrameSamples()
+	in, out := make([]int16, n), make([]int16, 0, n)
+	t := time.NewTicker(media.FrameDuration)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.Done():
+			return
+		case <-t.C:
+			_ = s.WriteFrame(in)
+			out = s.ReadFrame(out)
+		}
+	}
 }
 
 // mediaAddr is the address our session descriptions give: the listen

@@ -85,13 +85,13 @@ func waitSipp(t *testing.T, done <-chan error) error {
 }
 
 // TestCallCommand places a call with "intercom call" to sipp's UAS, which
-// answers; the command hangs up after --hangup-after and prints the
-// summary. sipp must have seen a whole call.
+// answers and echoes our RTP; the command hangs up after --hangup-after
+// and prints the summary. sipp must have seen a whole call.
 func TestCallCommand(t *testing.T) {
-	port, done := startSipp(t, "uas")
+	port, done := startSipp(t, "uas", "-rtp_echo") // sipp sends back the RTP it gets
 	cfg := writeConfig(t, "[sip]\nlisten = \"127.0.0.1:0\"\nuser = \"door\"\n[audio]\ncodecs = [\"PCMA\", \"PCMU\"]\n")
 	var out, errOut syncBuffer
-	code := run([]string{"call", "--config", cfg, "--hangup-after", "300ms", fmt.Sprintf("sip:flat@127.0.0.1:%d", port)}, &out, &errOut)
+	code := run([]string{"call", "--config", cfg, "--hangup-after", "1s", fmt.Sprintf("sip:flat@127.0.0.1:%d", port)}, &out, &errOut)
 	if code != 0 {
 		t.Errorf("exit status %d; stderr:\n%s", code, errOut.String())
 	}
@@ -100,8 +100,12 @@ func TestCallCommand(t *testing.T) {
 		t.Fatalf("summary %q: %v", out.String(), err)
 	}
 	// sipp's UAS answers PCMU only, which we offered second.
-	if !s.Answered || s.Codec != "PCMU" || s.DurationS < 0.3 || s.Reason != "local hangup" {
+	if !s.Answered || s.Codec != "PCMU" || s.DurationS < 1 || s.Reason != "local hangup" {
 		t.Errorf("summary %+v", s)
+	}
+	// 50 frames a second go out, and sipp's echo comes back.
+	if s.RTPSent < 30 || s.RTPReceived < 20 {
+		t.Errorf("RTP sent %d, received %d", s.RTPSent, s.RTPReceived)
 	}
 	if err := waitSipp(t, done); err != nil {
 		t.Errorf("sipp: %v", err)
