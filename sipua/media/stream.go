@@ -362,6 +362,7 @@ func (s *Stream) readFrameAt(pcm []int16, now time.Time) []int16 {
 	default:
 		pcm = fitFrame(pcm, s.samples)
 		clear(pcm)
+		s.plc.Good(pcm) // a concealment fades out; its history stays true
 	}
 	return pcm
 }
