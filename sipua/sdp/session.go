@@ -388,8 +388,9 @@ func (s *Session) Accept(answer []byte) error {
 // that we can use (AES_CM_128_HMAC_SHA1_80 or _32, an inline key, no MKI,
 // no session parameter but WSH) with our own key for that suite, made
 // from crypto/rand when the Session first needs it and kept for its life.
-// The answer lists the common codecs in the offer's order, with the offer's
-// payload types, the first being the one both send; telephone-event with
+// The answer names one codec: the offer's first that we support, with the
+// offer's payload type, so that the peer sends nothing our stream cannot
+// decode (RFC 3264 §6.1 lets an answer list a subset); telephone-event with
 // the offer's payload type and the common events when both want DTMF; our
 // ptime; and the direction that mirrors the offer's (sendonly becomes
 // recvonly, ...), narrowed while we hold. A c= address of 0.0.0.0 in the
@@ -488,7 +489,7 @@ func (s *Session) Answer(offer []byte) ([]byte, error) {
 		media.SRTP = s.srtpKeys(crypto.suite, &crypto.key)
 		line = []string{crypto.tag + " " + suites[crypto.suite] + " inline:" + s.inlineKey(crypto.suite)}
 	}
-	s.describeAudio(savp, common[:n], media.DTMFPayloadType, ev, media.Direction, line...)
+	s.describeAudio(savp, common[:1], media.DTMFPayloadType, ev, media.Direction, line...)
 	s.media, s.negotiated, s.savp = media, true, savp
 	s.remoteDyn = mapped(d.MediaDescriptions[chosen])
 	return s.marshal(), nil

@@ -360,36 +360,36 @@ func TestAnswer(t *testing.T) {
 	}{
 		{"sipp uac", Config{DTMF: true}, "sipp-uac-offer.sdp", []string{"audio 40000 RTP/AVP 0"}, "", "sendrecv",
 			Media{Codec{"PCMU", 0, 8000, 1}, -1, ipv4("127.0.0.1:6000"), ipv4("127.0.0.1:6001"), SendRecv, 20, nil}},
-		{"Asterisk: the offer's order", Config{DTMF: true}, "asterisk-offer.sdp", []string{"audio 40000 RTP/AVP 0 8 9 101"}, "101 0-16", "sendrecv",
+		{"Asterisk: the offer's order", Config{DTMF: true}, "asterisk-offer.sdp", []string{"audio 40000 RTP/AVP 0 101"}, "101 0-16", "sendrecv",
 			Media{Codec{"PCMU", 0, 8000, 1}, 101, ipv4("203.0.113.5:12018"), ipv4("203.0.113.5:12019"), SendRecv, 20, nil}},
-		{"baresip", Config{DTMF: true}, "baresip-offer.sdp", []string{"audio 40000 RTP/AVP 9 0 8 101"}, "101 0-15", "sendrecv",
+		{"baresip", Config{DTMF: true}, "baresip-offer.sdp", []string{"audio 40000 RTP/AVP 9 101"}, "101 0-15", "sendrecv",
 			Media{Codec{"G722", 9, 8000, 1}, 101, ipv4("192.0.2.41:10172"), ipv4("192.0.2.41:10173"), SendRecv, 20, nil}},
-		{"FreeSWITCH: crypto and CN dropped, a=rtcp", Config{DTMF: true}, "freeswitch-offer.sdp", []string{"audio 40000 RTP/AVP 9 0 8 101"}, "101 0-16", "sendrecv",
+		{"FreeSWITCH: crypto and CN dropped, a=rtcp", Config{DTMF: true}, "freeswitch-offer.sdp", []string{"audio 40000 RTP/AVP 9 101"}, "101 0-16", "sendrecv",
 			Media{Codec{"G722", 9, 8000, 1}, 101, ipv4("198.51.100.7:16384"), ipv4("198.51.100.7:16385"), SendRecv, 20, nil}},
 		{"FreeSWITCH: SAVP rejected, AVP taken", Config{DTMF: true}, "freeswitch-savp-avp.sdp",
-			[]string{"audio 0 RTP/SAVP 0", "audio 40000 RTP/AVP 0 8 101"}, "101 0-16", "sendrecv",
+			[]string{"audio 0 RTP/SAVP 0", "audio 40000 RTP/AVP 0 101"}, "101 0-16", "sendrecv",
 			Media{Codec{"PCMU", 0, 8000, 1}, 101, ipv4("198.51.100.7:16392"), ipv4("198.51.100.7:16393"), SendRecv, 20, nil}},
 		{"Linphone: video rejected, telephone-event/8000 on 100", Config{DTMF: true}, "linphone-offer.sdp",
-			[]string{"audio 40000 RTP/AVP 0 8 100", "video 0 RTP/AVP 96"}, "100 0-15", "sendrecv",
+			[]string{"audio 40000 RTP/AVP 0 100", "video 0 RTP/AVP 96"}, "100 0-15", "sendrecv",
 			Media{Codec{"PCMU", 0, 8000, 1}, 100, ipv4("192.0.2.33:7078"), ipv4("192.0.2.33:7079"), SendRecv, 20, nil}},
 		{"Linphone without DTMF", Config{}, "linphone-offer.sdp",
-			[]string{"audio 40000 RTP/AVP 0 8", "video 0 RTP/AVP 96"}, "", "sendrecv",
+			[]string{"audio 40000 RTP/AVP 0", "video 0 RTP/AVP 96"}, "", "sendrecv",
 			Media{Codec{"PCMU", 0, 8000, 1}, -1, ipv4("192.0.2.33:7078"), ipv4("192.0.2.33:7079"), SendRecv, 20, nil}},
-		{"Yealink", Config{DTMF: true}, "yealink-offer.sdp", []string{"audio 40000 RTP/AVP 0 8 9 101"}, "101 0-15", "sendrecv",
+		{"Yealink", Config{DTMF: true}, "yealink-offer.sdp", []string{"audio 40000 RTP/AVP 0 101"}, "101 0-15", "sendrecv",
 			Media{Codec{"PCMU", 0, 8000, 1}, 101, ipv4("192.0.2.61:11796"), ipv4("192.0.2.61:11797"), SendRecv, 20, nil}},
-		{"Grandstream", Config{DTMF: true}, "grandstream-offer.sdp", []string{"audio 40000 RTP/AVP 8 0 101"}, "101 0-15", "sendrecv",
+		{"Grandstream", Config{DTMF: true}, "grandstream-offer.sdp", []string{"audio 40000 RTP/AVP 8 101"}, "101 0-15", "sendrecv",
 			Media{Codec{"PCMA", 8, 8000, 1}, 101, ipv4("192.0.2.70:5004"), ipv4("192.0.2.70:5005"), SendRecv, 20, nil}},
-		{"FritzBox", Config{DTMF: true}, "fritzbox-offer.sdp", []string{"audio 40000 RTP/AVP 9 8 0 101"}, "101 0-15", "sendrecv",
+		{"FritzBox", Config{DTMF: true}, "fritzbox-offer.sdp", []string{"audio 40000 RTP/AVP 9 101"}, "101 0-15", "sendrecv",
 			Media{Codec{"G722", 9, 8000, 1}, 101, ipv4("192.0.2.1:7078"), ipv4("192.0.2.1:7079"), SendRecv, 20, nil}},
-		{"FritzBox over IPv6", Config{Addr: ours6, DTMF: true}, "fritzbox-ipv6-offer.sdp", []string{"audio 40000 RTP/AVP 9 8 0 101"}, "101 0-15", "sendrecv",
+		{"FritzBox over IPv6", Config{Addr: ours6, DTMF: true}, "fritzbox-ipv6-offer.sdp", []string{"audio 40000 RTP/AVP 9 101"}, "101 0-15", "sendrecv",
 			Media{Codec{"G722", 9, 8000, 1}, 101, ipv4("[2001:db8:100::1]:7082"), ipv4("[2001:db8:100::1]:7083"), SendRecv, 20, nil}},
 		{"our codecs only", Config{Codecs: []string{"PCMA"}, PTime: 30}, "fritzbox-offer.sdp", []string{"audio 40000 RTP/AVP 8"}, "", "sendrecv",
 			Media{Codec{"PCMA", 8, 8000, 1}, -1, ipv4("192.0.2.1:7078"), ipv4("192.0.2.1:7079"), SendRecv, 20, nil}},
 		{"held by Asterisk", Config{DTMF: true}, "asterisk-hold.sdp", []string{"audio 40000 RTP/AVP 0 101"}, "101 0-16", "recvonly",
 			Media{Codec{"PCMU", 0, 8000, 1}, 101, ipv4("203.0.113.5:12018"), ipv4("203.0.113.5:12019"), RecvOnly, 20, nil}},
-		{"RFC 2543 hold with 0.0.0.0", Config{DTMF: true}, "rfc2543-hold.sdp", []string{"audio 40000 RTP/AVP 0 8 101"}, "101 0-15", "recvonly",
+		{"RFC 2543 hold with 0.0.0.0", Config{DTMF: true}, "rfc2543-hold.sdp", []string{"audio 40000 RTP/AVP 0 101"}, "101 0-15", "recvonly",
 			Media{Codec{"PCMU", 0, 8000, 1}, 101, ipv4("0.0.0.0:11796"), ipv4("0.0.0.0:11797"), RecvOnly, 20, nil}},
-		{"our own kind of offer", Config{DTMF: true}, "shared-invite_sdp.sdp", []string{"audio 40000 RTP/AVP 9 0 8 101"}, "101 0-16", "sendrecv",
+		{"our own kind of offer", Config{DTMF: true}, "shared-invite_sdp.sdp", []string{"audio 40000 RTP/AVP 9 101"}, "101 0-16", "sendrecv",
 			Media{Codec{"G722", 9, 8000, 1}, 101, ipv4("192.0.2.50:40000"), ipv4("192.0.2.50:40001"), SendRecv, 20, nil}},
 		{"bare LF", Config{DTMF: true}, "bare-lf-offer.sdp", []string{"audio 40000 RTP/AVP 8"}, "", "sendrecv",
 			Media{Codec{"PCMA", 8, 8000, 1}, -1, ipv4("192.0.2.90:4000"), ipv4("192.0.2.90:4001"), SendRecv, 20, nil}},
@@ -451,9 +451,8 @@ func TestAnswerFull(t *testing.T) {
 		"s=-\r\n" +
 		"c=IN IP4 192.0.2.50\r\n" +
 		"t=0 0\r\n" +
-		"m=audio 40000 RTP/AVP 0 8 100\r\n" +
+		"m=audio 40000 RTP/AVP 0 100\r\n" + // the one codec both send
 		"a=rtpmap:0 PCMU/8000\r\n" +
-		"a=rtpmap:8 PCMA/8000\r\n" +
 		"a=rtpmap:100 telephone-event/8000\r\n" +
 		"a=fmtp:100 0-15\r\n" +
 		"a=ptime:20\r\n" +

@@ -201,22 +201,22 @@ func TestSRTPAnswer(t *testing.T) {
 		tag    string   // of the offer's crypto line we take; "" for plain RTP
 		suite  string
 	}{
-		{"baresip best effort, off", SRTPOff, "baresip-srtp-offer.sdp", []string{"audio 40000 RTP/AVP 9 0 8 101"}, "", ""},
-		{"baresip best effort, optional", SRTPOptional, "baresip-srtp-offer.sdp", []string{"audio 40000 RTP/AVP 9 0 8 101"}, "1", "AES_CM_128_HMAC_SHA1_80"},
-		{"baresip best effort, mandatory", SRTPMandatory, "baresip-srtp-offer.sdp", []string{"audio 40000 RTP/AVP 9 0 8 101"}, "1", "AES_CM_128_HMAC_SHA1_80"},
-		{"Asterisk SAVP, optional", SRTPOptional, "asterisk-srtp-offer.sdp", []string{"audio 40000 RTP/SAVP 0 8 9 101"}, "1", "AES_CM_128_HMAC_SHA1_80"},
-		{"Asterisk SAVP, mandatory", SRTPMandatory, "asterisk-srtp-offer.sdp", []string{"audio 40000 RTP/SAVP 0 8 9 101"}, "1", "AES_CM_128_HMAC_SHA1_80"},
-		{"FreeSWITCH, GCM and AES-256 skipped, off", SRTPOff, "freeswitch-srtp-offer.sdp", []string{"audio 40000 RTP/AVP 9 0 8 101"}, "", ""},
-		{"FreeSWITCH, GCM and AES-256 skipped, optional", SRTPOptional, "freeswitch-srtp-offer.sdp", []string{"audio 40000 RTP/AVP 9 0 8 101"}, "5", "AES_CM_128_HMAC_SHA1_80"},
-		{"FreeSWITCH, GCM and AES-256 skipped, mandatory", SRTPMandatory, "freeswitch-srtp-offer.sdp", []string{"audio 40000 RTP/AVP 9 0 8 101"}, "5", "AES_CM_128_HMAC_SHA1_80"},
-		{"FreeSWITCH with a lifetime, optional", SRTPOptional, "freeswitch-offer.sdp", []string{"audio 40000 RTP/AVP 9 0 8 101"}, "1", "AES_CM_128_HMAC_SHA1_80"},
-		{"FreeSWITCH SAVP and AVP lines, off", SRTPOff, "freeswitch-savp-avp.sdp", []string{"audio 0 RTP/SAVP 0", "audio 40000 RTP/AVP 0 8 101"}, "", ""},
-		{"FreeSWITCH SAVP and AVP lines, optional", SRTPOptional, "freeswitch-savp-avp.sdp", []string{"audio 40000 RTP/SAVP 0 8 101", "audio 0 RTP/AVP 0"}, "1", "AES_CM_128_HMAC_SHA1_80"},
-		{"FreeSWITCH SAVP and AVP lines, mandatory", SRTPMandatory, "freeswitch-savp-avp.sdp", []string{"audio 40000 RTP/SAVP 0 8 101", "audio 0 RTP/AVP 0"}, "1", "AES_CM_128_HMAC_SHA1_80"},
-		{"Linphone SAVP with video, optional", SRTPOptional, "linphone-srtp-offer.sdp", []string{"audio 40000 RTP/SAVP 0 8 100", "video 0 RTP/SAVP 96"}, "1", "AES_CM_128_HMAC_SHA1_80"},
-		{"Linphone SAVP with video, mandatory", SRTPMandatory, "linphone-srtp-offer.sdp", []string{"audio 40000 RTP/SAVP 0 8 100", "video 0 RTP/SAVP 96"}, "1", "AES_CM_128_HMAC_SHA1_80"},
-		{"plain Asterisk, off", SRTPOff, "asterisk-offer.sdp", []string{"audio 40000 RTP/AVP 0 8 9 101"}, "", ""},
-		{"plain Asterisk, optional", SRTPOptional, "asterisk-offer.sdp", []string{"audio 40000 RTP/AVP 0 8 9 101"}, "", ""},
+		{"baresip best effort, off", SRTPOff, "baresip-srtp-offer.sdp", []string{"audio 40000 RTP/AVP 9 101"}, "", ""},
+		{"baresip best effort, optional", SRTPOptional, "baresip-srtp-offer.sdp", []string{"audio 40000 RTP/AVP 9 101"}, "1", "AES_CM_128_HMAC_SHA1_80"},
+		{"baresip best effort, mandatory", SRTPMandatory, "baresip-srtp-offer.sdp", []string{"audio 40000 RTP/AVP 9 101"}, "1", "AES_CM_128_HMAC_SHA1_80"},
+		{"Asterisk SAVP, optional", SRTPOptional, "asterisk-srtp-offer.sdp", []string{"audio 40000 RTP/SAVP 0 101"}, "1", "AES_CM_128_HMAC_SHA1_80"},
+		{"Asterisk SAVP, mandatory", SRTPMandatory, "asterisk-srtp-offer.sdp", []string{"audio 40000 RTP/SAVP 0 101"}, "1", "AES_CM_128_HMAC_SHA1_80"},
+		{"FreeSWITCH, GCM and AES-256 skipped, off", SRTPOff, "freeswitch-srtp-offer.sdp", []string{"audio 40000 RTP/AVP 9 101"}, "", ""},
+		{"FreeSWITCH, GCM and AES-256 skipped, optional", SRTPOptional, "freeswitch-srtp-offer.sdp", []string{"audio 40000 RTP/AVP 9 101"}, "5", "AES_CM_128_HMAC_SHA1_80"},
+		{"FreeSWITCH, GCM and AES-256 skipped, mandatory", SRTPMandatory, "freeswitch-srtp-offer.sdp", []string{"audio 40000 RTP/AVP 9 101"}, "5", "AES_CM_128_HMAC_SHA1_80"},
+		{"FreeSWITCH with a lifetime, optional", SRTPOptional, "freeswitch-offer.sdp", []string{"audio 40000 RTP/AVP 9 101"}, "1", "AES_CM_128_HMAC_SHA1_80"},
+		{"FreeSWITCH SAVP and AVP lines, off", SRTPOff, "freeswitch-savp-avp.sdp", []string{"audio 0 RTP/SAVP 0", "audio 40000 RTP/AVP 0 101"}, "", ""},
+		{"FreeSWITCH SAVP and AVP lines, optional", SRTPOptional, "freeswitch-savp-avp.sdp", []string{"audio 40000 RTP/SAVP 0 101", "audio 0 RTP/AVP 0"}, "1", "AES_CM_128_HMAC_SHA1_80"},
+		{"FreeSWITCH SAVP and AVP lines, mandatory", SRTPMandatory, "freeswitch-savp-avp.sdp", []string{"audio 40000 RTP/SAVP 0 101", "audio 0 RTP/AVP 0"}, "1", "AES_CM_128_HMAC_SHA1_80"},
+		{"Linphone SAVP with video, optional", SRTPOptional, "linphone-srtp-offer.sdp", []string{"audio 40000 RTP/SAVP 0 100", "video 0 RTP/SAVP 96"}, "1", "AES_CM_128_HMAC_SHA1_80"},
+		{"Linphone SAVP with video, mandatory", SRTPMandatory, "linphone-srtp-offer.sdp", []string{"audio 40000 RTP/SAVP 0 100", "video 0 RTP/SAVP 96"}, "1", "AES_CM_128_HMAC_SHA1_80"},
+		{"plain Asterisk, off", SRTPOff, "asterisk-offer.sdp", []string{"audio 40000 RTP/AVP 0 101"}, "", ""},
+		{"plain Asterisk, optional", SRTPOptional, "asterisk-offer.sdp", []string{"audio 40000 RTP/AVP 0 101"}, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
