@@ -44,6 +44,9 @@ type BaresipConfig struct {
 	// RecordDir, when set, is where the sndfile module writes each call's
 	// audio: dump-<time>-enc.wav (sent) and dump-<time>-dec.wav (received).
 	RecordDir string
+	// MediaEnc, when set, is the account's media encryption: "srtp"
+	// (SDES on RTP/AVP, best effort) or "srtp-mand" (RTP/SAVP only).
+	MediaEnc string
 	// Verbose passes -v to baresip for debug output. The SIP trace (-s) is
 	// always on; both are shown only when the test fails.
 	Verbose bool
@@ -229,6 +232,9 @@ func (b *Baresip) config(ctrlPort, dnsPort int) string {
 		set("snd_path", b.cfg.RecordDir)
 	}
 	set("module", "aubridge.so")
+	if b.cfg.MediaEnc != "" {
+		set("module", "srtp.so")
+	}
 	switch {
 	case b.cfg.AudioFile != "":
 		set("module", "aufile.so")
@@ -259,6 +265,9 @@ func (b *Baresip) account() string {
 		a.WriteString(";answermode=auto")
 	} else {
 		a.WriteString(";answermode=manual")
+	}
+	if b.cfg.MediaEnc != "" {
+		fmt.Fprintf(&a, ";mediaenc=%s", b.cfg.MediaEnc)
 	}
 	a.WriteString(";audio_codecs=PCMU,PCMA;ptime=20")
 	return a.String()

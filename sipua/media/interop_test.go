@@ -67,9 +67,24 @@ func readWAV(t *testing.T, path string) []int16 {
 // TestAudioWithBaresip: baresip calls the station and plays a 1 kHz tone
 // from a WAV file, and records what it receives. The station answers with
 // the media layer, plays a 440 Hz tone and records what it hears. Both
-// tones must arrive; DTMF goes both ways as RFC 4733 events.
+// tones must arrive; DTMF goes both ways as RFC 4733 events. It runs with
+// plain RTP, and with SRTP keyed by SDES, best effort and mandatory.
 func TestAudioWithBaresip(t *testing.T) {
 	peertest.NeedTool(t, "baresip")
+	for _, tc := range []struct {
+		name     string
+		mode     sdp.SRTPMode
+		mediaEnc string
+	}{
+		{"RTP", sdp.SRTPOff, ""},
+		{"SRTP best effort", sdp.SRTPOptional, "srtp"},
+		{"SRTP mandatory", sdp.SRTPMandatory, "srtp-mand"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { audioWithBaresip(t, tc.mode, tc.mediaEnc) })
+	}
+}
+
+func audioWithBaresip(t *testing.T, mode sdp.SRTPMode, mediaEnc string) {
 	dir := t.TempDir()
 	tone := make([]int16, 8000*8) // 8 s at 8 kHz, longer than the call
 	sine(tone, 8000, 1000, 0)
@@ -91,7 +106,7 @@ func TestAudioWithBaresip(t *testing.T) {
 		OnIncoming: func(c *sipua.Call) { _ = c.Answer() },
 		NewMedia: func(c *sipua.Call) (sipua.Media, error) {
 			return NewCall(CallConfig{Addr: loopback, Port: func() int { return int(ports.Add(2)) },
-				SDP:    sdp.Config{Codecs: []string{"PCMU"}, DTMF: true},
+				SDP:    sdp.Config{Codecs: []string{"PCMU"}, DTMF: true, SRTP: mode},
 				OnDTMF: func(k byte) { c.ReportDTMF(string(k), "rfc4733") }})
 		},
 	})
@@ -99,7 +114,7 @@ func TestAudioWithBaresip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ua.Close()
-	phone := peertest.StartBaresip(t, peertest.BaresipConfig{User: "flat", AudioFile: wav, RecordDir: recordings})
+	phone := peertest.StartBaresip(t, peertest.BaresipConfig{User: "flat", AudioFile: wav, RecordDir: recordings, MediaEnc: mediaEnc})
 	if err := phone.Dial("sip:door@" + ua.Addr().AddrPort.String()); err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +131,9 @@ func TestAudioWithBaresip(t *testing.T) {
 	}
 	phone.WaitEvent(t, "CALL_ESTABLISHED", 10*time.Second)
 	stream := call.Media().(*Call).Stream()
+	if m, _ := call.Media().(*Call).SDP().Negotiated(); (m.SRTP != nil) != (mode != sdp.SRTPOff) {
+		t.Fatalf("SRTP keys %+v with mode %v", m.SRTP, mode)
+	}
 
 	// Two seconds of talk both ways; a key each way in the middle.
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)

@@ -118,13 +118,13 @@ func (s *Stream) receiveRTCP(b []byte, from netip.AddrPort, now time.Time) {
 	if s.srtpIn != nil {
 		var err error
 		if b, err = s.srtpIn.DecryptRTCP(nil, b, nil); err != nil {
-			s.stats.Invalid++
+			s.stats.InvalidRTCP++
 			return
 		}
 	}
 	pkts, err := rtcp.Unmarshal(b)
 	if err != nil {
-		s.stats.Invalid++
+		s.stats.InvalidRTCP++
 		return
 	}
 	if !s.latchedRTCP.IsValid() {

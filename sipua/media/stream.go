@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -132,6 +133,12 @@ type Stats struct {
 	// an unknown payload type; Strangers those from other sources than
 	// the one the stream latched onto.
 	Invalid, Strangers uint64
+	// InvalidRTCP counts RTCP packets dropped as malformed or
+	// unauthenticated (baresip sends a short one at the start of SRTP).
+	InvalidRTCP uint64
+	// Replayed counts SRTP packets dropped because their index was seen
+	// before (RFC 3711 replay protection).
+	Replayed uint64
 	// DTMFSent and DTMFReceived count keys.
 	DTMFSent, DTMFReceived uint64
 }
@@ -418,7 +425,11 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, now time.Time) byte {
 	if s.srtpIn != nil {
 		var err error
 		if s.plain, err = s.srtpIn.DecryptRTP(s.plain[:0], b, &s.rxPacket.Header); err != nil {
-			s.stats.Invalid++
+			if strings.HasSuffix(err.Error(), "duplicated packet") {
+				s.stats.Replayed++ // such as a DTMF end packet sent again with its number
+			} else {
+				s.stats.Invalid++
+			}
 			return 0
 		}
 		b = s.plain
