@@ -91,6 +91,7 @@ type Stream struct {
 	dtmfPauseN  int // frames of audio still owed before the next key
 
 	// Receiving.
+	rxPT        uint8 // the payload type being decoded
 	latched     netip.AddrPort // the source RTP is taken from, once known
 	latchedRTCP netip.AddrPort
 	remoteSSRC  uint32
@@ -202,7 +203,7 @@ func (s *Stream) Configure(cfg Config) error {
 	s.configured = true
 	s.stats.Codec = cfg.Codec.Name
 	if codecChanged {
-		s.enc, s.dec = cfg.Codec.NewEncoder(), cfg.Codec.NewDecoder()
+		s.enc, s.dec, s.rxPT = cfg.Codec.NewEncoder(), cfg.Codec.NewDecoder(), cfg.PayloadType
 		s.ticks = cfg.Codec.FrameTicks(FrameDuration)
 		s.samples = cfg.Codec.FrameSamples(FrameDuration)
 		s.jb = jitter.New(jitter.Config{FrameTicks: s.ticks, FrameDuration: FrameDuration})
@@ -441,7 +442,7 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, now time.Time) byte {
 	}
 	pt := p.PayloadType
 	isDTMF := s.cfg.DTMFPayloadType >= 0 && int(pt) == s.cfg.DTMFPayloadType
-	if pt != s.cfg.PayloadType && !isDTMF {
+	if pt != s.rxPT && !isDTMF && !s.switchDecoder(pt) {
 		if pt != 13 { // comfort noise is fine, and ignored
 			s.stats.Invalid++
 		}
@@ -476,6 +477,28 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, now time.Time) byte {
 	}
 	s.jb.Push(p.SequenceNumber, p.Timestamp, p.Marker, p.Payload, now)
 	return 0
+}
+
+// switchDecoder follows a peer that changes between PCMU and PCMA
+// mid-call, which an answer listing both allows (RFC 3264 §6.1): both have
+// the same rate and frame, so only the decoder changes. It reports
+// whether pt can be decoded now. The caller holds s.mu.
+func (s *Stream) switchDecoder(pt uint8) bool {
+	var c codec.Codec
+	switch pt {
+	case codec.PCMU.PayloadType:
+		c = codec.PCMU
+	case codec.PCMA.PayloadType:
+		c = codec.PCMA
+	default:
+		return false
+	}
+	if s.cfg.Codec.SampleRate != c.SampleRate {
+		return false
+	}
+	s.dec, s.rxPT = c.NewDecoder(), pt
+	s.jb.Reset()
+	return true
 }
 
 // Stats returns the stream's statistics.

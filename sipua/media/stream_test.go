@@ -250,3 +250,24 @@ func waitStats(t *testing.T, s *Stream, cond func(Stats) bool) {
 	}
 	t.Fatalf("stats never got there: %+v", s.Stats())
 }
+
+// TestPeerSwitchesCodec: a peer that answered PCMU and PCMA may send
+// either; the stream follows it from PCMU to PCMA. G.722 is not taken in
+// their place.
+func TestPeerSwitchesCodec(t *testing.T) {
+	a, b, _, _ := pair(t, codec.PCMU, func(ca, cb *Config) { ca.Codec, ca.PayloadType = codec.PCMA, 8 })
+	levels := talk(t, a, b, codec.PCMA, 30)
+	loud := 0
+	for _, l := range levels[10:] {
+		if l > 3000 {
+			loud++
+		}
+	}
+	if loud < 15 {
+		t.Errorf("%d of 20 frames carried the tone after the switch; levels %.0f", loud, levels)
+	}
+	b.receive([]byte{0x80, 9, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2}, addrOf(a.rtpConn), time.Now())
+	if st := b.Stats(); st.Invalid != 1 {
+		t.Errorf("a G.722 packet in a G.711 stream: invalid %d, want 1", st.Invalid)
+	}
+}
