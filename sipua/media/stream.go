@@ -91,7 +91,7 @@ type Stream struct {
 	dtmfPauseN  int // frames of audio still owed before the next key
 
 	// Receiving.
-	rxPT        uint8 // the payload type being decoded
+	rxPT        uint8          // the payload type being decoded
 	latched     netip.AddrPort // the source RTP is taken from, once known
 	latchedRTCP netip.AddrPort
 	remoteSSRC  uint32
