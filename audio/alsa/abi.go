@@ -27,7 +27,6 @@ func ior(typ, nr, size uintptr) uintptr  { return ioc(iocRead, typ, nr, size) }
 func iow(typ, nr, size uintptr) uintptr  { return ioc(iocWrite, typ, nr, size) }
 func iowr(typ, nr, size uintptr) uintptr { return ioc(iocRead|iocWrite, typ, nr, size) }
 func sizeofInt() uintptr                 { return 4 }
-func sizeofPtr() uintptr                 { return 8 }
 func sizeofT[T any]() uintptr            { var v T; return unsafe.Sizeof(v) }
 
 // PCM and control ioctl requests.
@@ -65,19 +64,6 @@ const pcmVersion = 2<<16 | 0<<8 | 15
 const (
 	streamPlayback = 0
 	streamCapture  = 1
-)
-
-// Stream states (SNDRV_PCM_STATE_*).
-const (
-	stateOpen         = 0
-	stateSetup        = 1
-	statePrepared     = 2
-	stateRunning      = 3
-	stateXrun         = 4
-	stateDraining     = 5
-	statePaused       = 6
-	stateSuspended    = 7
-	stateDisconnected = 8
 )
 
 // Access types (SNDRV_PCM_ACCESS_*).
