@@ -1,0 +1,489 @@
+//go:build linux && (amd64 || arm64 || riscv64 || loong64)
+
+package alsa
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Device is an open PCM stream, for playback or for capture. Read and Write
+// are for one goroutine at a time; Params and Stats may be called from any.
+type Device struct {
+	fd        int
+	stream    int // streamPlayback or streamCapture
+	path      string
+	params    Params
+	sw        swParams // as last set, for Duplex.Start
+	buf       []byte   // one period in the hardware format
+	frameSize int      // bytes per hardware frame
+	x         xferI    // reused for every transfer: no allocation per frame
+
+	frames, xruns, suspends, errs atomic.Uint64
+	closed                        atomic.Bool
+}
+
+func ioctlPtr(fd int, req uintptr, arg unsafe.Pointer) error {
+	for {
+		_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), req, uintptr(arg))
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return e
+		}
+		return nil
+	}
+}
+
+func ioctlVal(fd int, req, val uintptr) error {
+	for {
+		_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), req, val)
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return e
+		}
+		return nil
+	}
+}
+
+// kernelRefiner refines through SNDRV_PCM_IOCTL_HW_REFINE on an open PCM.
+type kernelRefiner struct{ fd int }
+
+func (k kernelRefiner) refine(p *hwParams) error {
+	if err := ioctlPtr(k.fd, ioctlPCMHWRefine, unsafe.Pointer(p)); err != nil {
+		if err == unix.EINVAL {
+			return errEmpty
+		}
+		return err
+	}
+	return nil
+}
+
+// OpenPlayback opens the PCM device named by spec ("hw:CARD=x,DEV=n",
+// "hw:0,0", "hw:x", "default") for playback, negotiating the configuration
+// closest to want (see [Params]). The stream starts by itself once nearly a
+// buffer has been written.
+func OpenPlayback(spec string, want Params) (*Device, error) {
+	return open(spec, want, streamPlayback, false)
+}
+
+// OpenCapture opens the PCM device named by spec for capture, negotiating
+// the configuration closest to want. The stream starts with the first Read.
+func OpenCapture(spec string, want Params) (*Device, error) {
+	return open(spec, want, streamCapture, false)
+}
+
+func pcmPath(card, dev, stream int) string {
+	return fmt.Sprintf("/dev/snd/pcmC%dD%d%c", card, dev, "pc"[stream])
+}
+
+func openPCMFile(path string) (int, error) {
+	// O_NONBLOCK so that a busy device fails instead of blocking open; the
+	// transfers then block as usual.
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return -1, err
+	}
+	if err := unix.SetNonblock(fd, false); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+func open(specStr string, want Params, stream int, manualStart bool) (*Device, error) {
+	sp, err := parseSpec(specStr)
+	if err != nil {
+		return nil, err
+	}
+	card, err := resolveCard(sp)
+	if err != nil {
+		return nil, fmt.Errorf("alsa: %s: %w", specStr, err)
+	}
+	d := &Device{stream: stream, path: pcmPath(card, sp.dev, stream)}
+	if d.fd, err = openPCMFile(d.path); err != nil {
+		return nil, fmt.Errorf("alsa: open %s: %w", d.path, err)
+	}
+	if err := d.setup(want, manualStart); err != nil {
+		unix.Close(d.fd)
+		return nil, fmt.Errorf("alsa: %s (%s): %w", specStr, d.path, err)
+	}
+	return d, nil
+}
+
+func (d *Device) setup(want Params, manualStart bool) error {
+	var ver int32
+	if err := ioctlPtr(d.fd, ioctlPCMPVersion, unsafe.Pointer(&ver)); err != nil {
+		return fmt.Errorf("PVERSION: %w", err)
+	}
+	if ver>>16 != 2 {
+		return fmt.Errorf("PCM protocol %d.%d.%d, want 2.x", ver>>16, ver>>8&0xff, ver&0xff)
+	}
+	// Tell the kernel which protocol we speak; old kernels lack the call.
+	v := int32(pcmVersion)
+	_ = ioctlPtr(d.fd, ioctlPCMUserPVer, unsafe.Pointer(&v))
+
+	hp, got, err := negotiate(kernelRefiner{d.fd}, want)
+	if err != nil {
+		return err
+	}
+	hp.Rmask = ^uint32(0)
+	if err := ioctlPtr(d.fd, ioctlPCMHWParams, unsafe.Pointer(&hp)); err != nil {
+		return fmt.Errorf("HW_PARAMS %v: %w", got, err)
+	}
+	d.params = paramsFromHW(&hp, got.Channels)
+	d.frameSize = d.params.Format.bytesPerSample() * d.params.HWChannels
+	d.buf = make([]byte, d.params.PeriodFrames*d.frameSize)
+
+	start := uint64(1)
+	if d.stream == streamPlayback {
+		start = uint64(max(d.params.BufferFrames-d.params.PeriodFrames, d.params.PeriodFrames))
+	}
+	if manualStart {
+		start = 1 << 62 // past the boundary: only START starts it
+	}
+	if err := d.setSW(start); err != nil {
+		return err
+	}
+	if err := ioctlVal(d.fd, ioctlPCMPrepare, 0); err != nil {
+		return fmt.Errorf("PREPARE: %w", err)
+	}
+	return nil
+}
+
+func (d *Device) setSW(startThreshold uint64) error {
+	d.sw = swParams{
+		PeriodStep:     1,
+		AvailMin:       uint64(d.params.PeriodFrames),
+		StartThreshold: startThreshold,
+		StopThreshold:  uint64(d.params.BufferFrames),
+		Proto:          pcmVersion,
+	}
+	if err := ioctlPtr(d.fd, ioctlPCMSWParams, unsafe.Pointer(&d.sw)); err != nil {
+		return fmt.Errorf("SW_PARAMS: %w", err)
+	}
+	return nil
+}
+
+// Params returns the configuration the hardware runs.
+func (d *Device) Params() Params { return d.params }
+
+// Stats returns the counters since the device was opened.
+func (d *Device) Stats() Stats {
+	return Stats{Frames: d.frames.Load(), Xruns: d.xruns.Load(), Suspends: d.suspends.Load(), Errors: d.errs.Load()}
+}
+
+// Write plays interleaved int16 frames of Params().Channels channels,
+// blocking until all are queued. An underrun is recovered (PREPARE, then the
+// stream restarts once enough is queued) and counted in Stats.
+func (d *Device) Write(frames []int16) error {
+	if d.stream != streamPlayback {
+		return errors.New("alsa: Write on a capture device")
+	}
+	ch := d.params.Channels
+	if len(frames)%ch != 0 {
+		return fmt.Errorf("alsa: Write: %d samples is not a whole number of %d-channel frames", len(frames), ch)
+	}
+	for len(frames) > 0 {
+		n := encodeFrames(d.buf, frames, d.params.Format, ch, d.params.HWChannels)
+		if err := d.transfer(n, ioctlPCMWriteIFrames); err != nil {
+			return err
+		}
+		frames = frames[n*ch:]
+	}
+	return nil
+}
+
+// Read captures interleaved int16 frames of Params().Channels channels into
+// frames, blocking until it is full. An overrun is recovered (PREPARE and
+// restart; the frames lost in it are skipped) and counted in Stats.
+func (d *Device) Read(frames []int16) error {
+	if d.stream != streamCapture {
+		return errors.New("alsa: Read on a playback device")
+	}
+	ch := d.params.Channels
+	if len(frames)%ch != 0 {
+		return fmt.Errorf("alsa: Read: %d samples is not a whole number of %d-channel frames", len(frames), ch)
+	}
+	for len(frames) > 0 {
+		n := min(len(frames)/ch, d.params.PeriodFrames)
+		if err := d.transfer(n, ioctlPCMReadIFrames); err != nil {
+			return err
+		}
+		decodeFrames(frames[:n*ch], d.buf[:n*d.frameSize], d.params.Format, d.params.HWChannels, ch)
+		frames = frames[n*ch:]
+	}
+	return nil
+}
+
+// transfer moves n frames between d.buf and the device, recovering xruns.
+func (d *Device) transfer(n int, req uintptr) error {
+	if d.closed.Load() {
+		return os.ErrClosed
+	}
+	for off := 0; off < n; {
+		d.x = xferI{Buf: unsafe.Pointer(&d.buf[off*d.frameSize]), Frames: uint64(n - off)}
+		err := ioctlPtr(d.fd, req, unsafe.Pointer(&d.x))
+		switch err {
+		case nil:
+			off += int(d.x.Result)
+			d.frames.Add(uint64(d.x.Result))
+		case unix.EAGAIN:
+		case unix.EPIPE:
+			d.xruns.Add(1)
+			if err := ioctlVal(d.fd, ioctlPCMPrepare, 0); err != nil {
+				d.errs.Add(1)
+				return fmt.Errorf("alsa: %s: recover from xrun: PREPARE: %w", d.path, err)
+			}
+		case unix.ESTRPIPE:
+			d.suspends.Add(1)
+			if err := d.resume(); err != nil {
+				d.errs.Add(1)
+				return fmt.Errorf("alsa: %s: recover from suspend: %w", d.path, err)
+			}
+		default:
+			d.errs.Add(1)
+			return fmt.Errorf("alsa: %s: transfer: %w", d.path, err)
+		}
+	}
+	return nil
+}
+
+// resume waits for a suspended stream to come back (RESUME answers EAGAIN
+// until the hardware is ready), then prepares it when the driver cannot
+// resume, as alsa-lib's snd_pcm_recover does.
+func (d *Device) resume() error {
+	var err error
+	for i := 0; i < 500; i++ { // up to about 5 s
+		if err = ioctlVal(d.fd, ioctlPCMResume, 0); err != unix.EAGAIN {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		if err := ioctlVal(d.fd, ioctlPCMPrepare, 0); err != nil {
+			return fmt.Errorf("PREPARE: %w", err)
+		}
+	}
+	return nil
+}
+
+// Drain blocks until all queued playback frames have been played, then
+// stops the stream; the next Write restarts it.
+func (d *Device) Drain() error {
+	if err := ioctlVal(d.fd, ioctlPCMDrain, 0); err != nil && err != unix.EPIPE {
+		return fmt.Errorf("alsa: %s: DRAIN: %w", d.path, err)
+	}
+	return ioctlVal(d.fd, ioctlPCMPrepare, 0)
+}
+
+// Stop stops the stream at once (DROP), discarding what is queued; a Read
+// or Write blocked in another goroutine returns with an error. Use it to end
+// a media loop, then Close from the loop's owner once the loop has returned.
+func (d *Device) Stop() error {
+	if d.closed.Load() {
+		return os.ErrClosed
+	}
+	return ioctlVal(d.fd, ioctlPCMDrop, 0)
+}
+
+// Close stops the stream at once (DROP) and closes the device. Further
+// calls do nothing. It must not race with Read or Write (the descriptor
+// could be reused under them): Stop first, wait, then Close.
+func (d *Device) Close() error {
+	if d.closed.Swap(true) {
+		return nil
+	}
+	_ = ioctlVal(d.fd, ioctlPCMDrop, 0)
+	return unix.Close(d.fd)
+}
+
+// Duplex is a capture and a playback stream of the same card, started
+// together so that an echo canceller sees aligned far-end and microphone
+// signals.
+type Duplex struct {
+	Playback *Device // the far end goes out here
+	Capture  *Device // the microphone comes in here
+	// Linked reports whether the kernel started both streams in one step
+	// (SNDRV_PCM_IOCTL_LINK); if not they were started back to back.
+	Linked bool
+}
+
+// OpenDuplex opens playback and capture on spec with the same wish (capture
+// then asks for the rate playback got, so that both run at one rate where the
+// card allows; compare both Params). The streams stay stopped until Start.
+func OpenDuplex(spec string, want Params) (*Duplex, error) {
+	p, err := open(spec, want, streamPlayback, true)
+	if err != nil {
+		return nil, err
+	}
+	want.Rate = p.params.Rate
+	c, err := open(spec, want, streamCapture, true)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	return &Duplex{Playback: p, Capture: c}, nil
+}
+
+// Start queues prime frames of silence for playback (two periods if
+// prime <= 0) and starts both streams at once: linked by the kernel when it
+// can, else back to back. The streams are unlinked afterwards, so that an
+// xrun on one recovers it alone; after an xrun the alignment is no longer
+// guaranteed, which Stats shows.
+func (x *Duplex) Start(prime int) error {
+	p, c := x.Playback, x.Capture
+	if prime <= 0 {
+		prime = 2 * p.params.PeriodFrames
+	}
+	prime = min(prime, p.params.BufferFrames)
+	x.Linked = ioctlVal(c.fd, ioctlPCMLink, uintptr(p.fd)) == nil
+	clear(p.buf)
+	for left := prime; left > 0; {
+		n := min(left, p.params.PeriodFrames)
+		if err := p.transfer(n, ioctlPCMWriteIFrames); err != nil {
+			return err
+		}
+		left -= n
+	}
+	if err := ioctlVal(c.fd, ioctlPCMStart, 0); err != nil {
+		return fmt.Errorf("alsa: %s: START: %w", c.path, err)
+	}
+	if !x.Linked {
+		if err := ioctlVal(p.fd, ioctlPCMStart, 0); err != nil {
+			return fmt.Errorf("alsa: %s: START: %w", p.path, err)
+		}
+	} else {
+		_ = ioctlVal(c.fd, ioctlPCMUnlink, 0)
+	}
+	// From now on recover like independent streams.
+	if err := p.setSW(uint64(max(p.params.BufferFrames-p.params.PeriodFrames, p.params.PeriodFrames))); err != nil {
+		return err
+	}
+	return c.setSW(1)
+}
+
+// Close closes both streams.
+func (x *Duplex) Close() error {
+	return errors.Join(x.Capture.Close(), x.Playback.Close())
+}
+
+// resolveCard turns a spec's card into a card number, looking an id up in
+// /proc/asound/cards, else through each control device's CARD_INFO.
+func resolveCard(sp spec) (int, error) {
+	if sp.cardID == "" {
+		return sp.card, nil
+	}
+	if b, err := os.ReadFile("/proc/asound/cards"); err == nil {
+		cards, _ := parseProcCards(bytes.NewReader(b))
+		for _, c := range cards {
+			if c.id == sp.cardID {
+				return c.number, nil
+			}
+		}
+	}
+	for n := 0; n < 32; n++ {
+		info, err := cardInfo(n)
+		if err != nil {
+			continue
+		}
+		if cString(info.ID[:]) == sp.cardID {
+			return n, nil
+		}
+	}
+	return -1, fmt.Errorf("no card with id %q", sp.cardID)
+}
+
+func cardInfo(n int) (ctlCardInfo, error) {
+	var info ctlCardInfo
+	fd, err := unix.Open(fmt.Sprintf("/dev/snd/controlC%d", n), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return info, err
+	}
+	defer unix.Close(fd)
+	err = ioctlPtr(fd, ioctlCtlCardInfo, unsafe.Pointer(&info))
+	return info, err
+}
+
+// List reports the sound cards, their PCM devices and what each direction
+// supports, for `intercom devices`. A direction open elsewhere is listed
+// with Busy set.
+func List() ([]Card, error) {
+	var cards []Card
+	for n := 0; n < 32; n++ {
+		fd, err := unix.Open(fmt.Sprintf("/dev/snd/controlC%d", n), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		card, err := listCard(fd, n)
+		unix.Close(fd)
+		if err != nil {
+			return cards, err
+		}
+		cards = append(cards, card)
+	}
+	if len(cards) == 0 {
+		if _, err := os.Stat("/dev/snd"); err != nil {
+			return nil, fmt.Errorf("alsa: no sound cards: %w", err)
+		}
+	}
+	return cards, nil
+}
+
+func listCard(fd, n int) (Card, error) {
+	var info ctlCardInfo
+	if err := ioctlPtr(fd, ioctlCtlCardInfo, unsafe.Pointer(&info)); err != nil {
+		return Card{}, fmt.Errorf("alsa: card %d: CARD_INFO: %w", n, err)
+	}
+	card := Card{Number: n, ID: cString(info.ID[:]), Driver: cString(info.Driver[:]),
+		Name: cString(info.Name[:]), LongName: cString(info.Longname[:])}
+	dev := int32(-1)
+	for {
+		if err := ioctlPtr(fd, ioctlCtlPCMNextDevice, unsafe.Pointer(&dev)); err != nil {
+			return card, fmt.Errorf("alsa: card %d: PCM_NEXT_DEVICE: %w", n, err)
+		}
+		if dev < 0 {
+			return card, nil
+		}
+		pcm := PCM{Device: int(dev)}
+		for stream := streamPlayback; stream <= streamCapture; stream++ {
+			pi := pcmInfo{Device: uint32(dev), Stream: int32(stream)}
+			if ioctlPtr(fd, ioctlCtlPCMInfo, unsafe.Pointer(&pi)) != nil {
+				continue // no such direction
+			}
+			pcm.ID, pcm.Name = cString(pi.ID[:]), cString(pi.Name[:])
+			capab := probe(pcmPath(n, int(dev), stream))
+			if stream == streamPlayback {
+				pcm.Playback = capab
+			} else {
+				pcm.Capture = capab
+			}
+		}
+		card.PCMs = append(card.PCMs, pcm)
+	}
+}
+
+// probe opens a PCM and reads its whole configuration space with HW_REFINE.
+func probe(path string) *Capability {
+	fd, err := openPCMFile(path)
+	if err != nil {
+		return &Capability{Busy: true}
+	}
+	defer unix.Close(fd)
+	var p hwParams
+	p.any()
+	if (kernelRefiner{fd}).refine(&p) != nil {
+		return &Capability{Busy: true}
+	}
+	return capabilityOf(&p)
+}
