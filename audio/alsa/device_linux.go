@@ -25,6 +25,7 @@ type Device struct {
 	buf       []byte   // one period in the hardware format
 	frameSize int      // bytes per hardware frame
 	x         xferI    // reused for every transfer: no allocation per frame
+	st        pcmStatus
 
 	frames, xruns, suspends, errs atomic.Uint64
 	closed                        atomic.Bool
@@ -55,6 +56,19 @@ func ioctlVal(fd int, req, val uintptr) error {
 		return nil
 	}
 }
+
+// The build fails here if a struct does not have the size of the C header's
+// on this architecture (abi_test.go checks offsets too).
+var (
+	_ [unsafe.Sizeof(hwParams{}) - 608]byte
+	_ [608 - unsafe.Sizeof(hwParams{})]byte
+	_ [unsafe.Sizeof(swParams{}) - 136]byte
+	_ [136 - unsafe.Sizeof(swParams{})]byte
+	_ [unsafe.Sizeof(pcmStatus{}) - 152]byte
+	_ [152 - unsafe.Sizeof(pcmStatus{})]byte
+	_ [unsafe.Sizeof(xferI{}) - 24]byte
+	_ [24 - unsafe.Sizeof(xferI{})]byte
+)
 
 // kernelRefiner refines through SNDRV_PCM_IOCTL_HW_REFINE on an open PCM.
 type kernelRefiner struct{ fd int }
@@ -276,6 +290,18 @@ func (d *Device) resume() error {
 		}
 	}
 	return nil
+}
+
+// Delay returns the frames between the application and the converter:
+// for playback, how many queued frames are still to be heard; for capture,
+// how many captured frames are waiting to be read. An echo canceller adds
+// the two to know how far the microphone lags the far end. Call it from the
+// goroutine that reads or writes the device.
+func (d *Device) Delay() (int, error) {
+	if err := ioctlPtr(d.fd, ioctlPCMStatus, unsafe.Pointer(&d.st)); err != nil {
+		return 0, fmt.Errorf("alsa: %s: STATUS: %w", d.path, err)
+	}
+	return int(d.st.Delay), nil
 }
 
 // Drain blocks until all queued playback frames have been played, then

@@ -23,6 +23,9 @@ func (d *Device) Write(frames []int16) error { return ErrUnsupported }
 // Read returns ErrUnsupported on this platform.
 func (d *Device) Read(frames []int16) error { return ErrUnsupported }
 
+// Delay returns ErrUnsupported on this platform.
+func (d *Device) Delay() (int, error) { return 0, ErrUnsupported }
+
 // Drain returns ErrUnsupported on this platform.
 func (d *Device) Drain() error { return ErrUnsupported }
 

@@ -99,6 +99,9 @@ func TestLoopbackKernel(t *testing.T) {
 	if peak < 4000 {
 		t.Errorf("captured peak %d, want the 8000 tone", peak)
 	}
+	if delay, err := play.Delay(); err != nil || delay < 0 || delay > play.Params().BufferFrames {
+		t.Errorf("playback Delay = %d, %v", delay, err)
+	}
 	t.Logf("playback stats %+v, capture stats %+v", play.Stats(), rec.Stats())
 }
 
