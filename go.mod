@@ -3,6 +3,7 @@ module intercom
 go 1.26.8
 
 require (
+	github.com/hajimehoshi/oto/v2 v2.4.3
 	github.com/miekg/dns v1.1.73
 	github.com/pelletier/go-toml/v2 v2.4.3
 	github.com/pion/rtcp v1.2.20
@@ -10,6 +11,8 @@ require (
 	github.com/pion/sdp/v3 v3.0.20
 	github.com/pion/srtp/v3 v3.1.3
 )
+
+require github.com/ebitengine/purego v0.4.1 // indirect
 
 require (
 	github.com/pion/logging v0.2.4 // indirect
