@@ -48,7 +48,7 @@ for t in $(1); do command -v "$${t%%:*}" >/dev/null 2>&1 || { \
 	echo "error: $${t%%:*} still missing after installing $${t#*:}" >&2; exit 1; }; done
 endef
 
-.PHONY: all build arm64 test test-native test-arm64 bench lint fuzz deps clean
+.PHONY: all build arm64 test test-native test-arm64 bench lint fuzz deps clean oto-deps test-oto build-oto
 
 all: build
 
@@ -105,6 +105,36 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$p; \
 		done; \
 	done
+
+# The oto backend (audio/oto, build tag oto) needs cgo: a C compiler,
+# pkg-config and alsa-lib's headers, as FILE:PACKAGE pairs.
+OTO_DEBS := /usr/include/alsa/asoundlib.h:libasound2-dev \
+            /usr/include/stdlib.h:libc6-dev \
+            /usr/bin/pkg-config:pkg-config \
+            /usr/bin/gcc:gcc
+
+oto-deps:
+	@missing=""; for t in $(OTO_DEBS); do [ -e "$${t%%:*}" ] || missing="$$missing $${t#*:}"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "missing Debian packages:$$missing; run:" >&2; \
+		echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends$$missing" >&2; \
+		exit 1; \
+	fi; \
+	echo "apt-get install$$missing"; \
+	apt-get update -qq || exit 1; \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null || exit 1
+
+# The oto tests (playback checked sample by sample through alsa-lib's file
+# plugin), with vet and staticcheck under the tag.
+test-oto: oto-deps
+	CGO_ENABLED=1 $(GO) vet -tags oto ./audio/oto/ ./cmd/intercom/
+	CGO_ENABLED=1 $(GO) run $(STATICCHECK) -tags oto ./audio/oto/ ./cmd/intercom/
+	CGO_ENABLED=1 $(GO) test -count=1 -tags oto ./audio/oto/
+
+# A dynamically linked firmware with the oto playback device.
+build-oto: oto-deps
+	CGO_ENABLED=1 $(GO) build -trimpath -tags oto -ldflags '$(LDFLAGS)' -o bin/intercom-oto ./cmd/intercom
 
 clean:
 	rm -rf bin

@@ -71,7 +71,9 @@ func runStation(args []string, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	uc := uaConfig(cfg, log)
+	var calls sync.WaitGroup
+	defer calls.Wait()
+	uc := uaConfig(cfg, log, &calls)
 	ua, err := sipua.New(uc)
 	if err != nil {
 		fmt.Fprintln(stderr, "intercom:", err)
@@ -136,7 +138,8 @@ func placeCall(args []string, stdout, stderr io.Writer) int {
 	if cfg == nil {
 		return code
 	}
-	uc := uaConfig(cfg, log)
+	var calls sync.WaitGroup
+	uc := uaConfig(cfg, log, &calls)
 	uc.OnIncoming = nil // a one-call tool answers nothing
 	ua, err := sipua.New(uc)
 	var inUse *net.OpError
@@ -175,6 +178,7 @@ func placeCall(args []string, stdout, stderr io.Writer) int {
 	}
 	<-call.Done()
 	ua.Close()
+	calls.Wait() // the speaker's recording is complete
 
 	s := call.Summary()
 	out := callSummary{Answered: s.Answered, SetupMS: s.Setup.Milliseconds(), DurationS: s.Duration.Seconds(),
@@ -191,8 +195,10 @@ func placeCall(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// uaConfig maps the [sip] and [answer] tables on the user agent's config.
-func uaConfig(cfg *Config, log *slog.Logger) sipua.Config {
+// uaConfig maps the [sip], [audio] and [answer] tables on the user
+// agent's config. calls counts the goroutines moving the calls' audio,
+// for the caller to wait for.
+func uaConfig(cfg *Config, log *slog.Logger, calls *sync.WaitGroup) sipua.Config {
 	s := &cfg.SIP
 	uc := sipua.Config{
 		Listen:    s.Listen,
@@ -221,7 +227,8 @@ func uaConfig(cfg *Config, log *slog.Logger) sipua.Config {
 	}
 	uc.OnEvent = func(e sipua.Event) {
 		if e.Name == sipua.EventCallAnswered {
-			go pumpAudio(e.Call)
+			calls.Add(1)
+			go func() { defer calls.Done(); callAudio(e.Call, &cfg.Audio, log) }()
 		}
 	}
 	a := &cfg.Answer
@@ -250,30 +257,6 @@ func srtpMode(key string) sdp.SRTPMode {
 		return sdp.SRTPMandatory
 	}
 	return sdp.SRTPOff
-}
-
-// pumpAudio moves a call's audio every 20 ms until it ends: a frame from
-// the source to the stream, a frame from the stream to the sink. Until the
-// audio devices land, the source is silence and the sink discards.
-func pumpAudio(c *sipua.Call) {
-	m, ok := c.Media().(*media.Call)
-	if !ok {
-		return
-	}
-	s := m.Stream()
-	n := s.FrameSamples()
-	in, out := make([]int16, n), make([]int16, 0, n)
-	t := time.NewTicker(media.FrameDuration)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.Done():
-			return
-		case <-t.C:
-			_ = s.WriteFrame(in)
-			out = s.ReadFrame(out)
-		}
-	}
 }
 
 // mediaAddr is the address our session descriptions give: the listen

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"intercom/audio/wav"
 	"intercom/internal/peertest"
 )
 
@@ -177,4 +179,61 @@ func waitLog(t *testing.T, logs *syncBuffer, text string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("no %s in the log within 10 s:\n%s", text, logs.String())
+}
+
+// TestCallCommandAudio: "intercom call" with a WAV file as microphone and
+// another as speaker, to sipp's UAS echoing our RTP: the tone we send
+// comes back through the network, the jitter buffer and the decoder, and
+// is recorded at its frequency.
+func TestCallCommandAudio(t *testing.T) {
+	port, done := startSipp(t, "uas", "-rtp_echo")
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "mic.wav"), filepath.Join(dir, "speaker.wav")
+	mic, err := wav.Create(in, 8000, wav.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := make([]int16, 160)
+	for i := range 50 {
+		for j := range frame {
+			frame[j] = int16(8000 * math.Sin(2*math.Pi*1000*float64(i*160+j)/8000))
+		}
+		if err := mic.WriteFrame(frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := mic.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, fmt.Sprintf("[sip]\nlisten = \"127.0.0.1:0\"\nuser = \"door\"\n[audio]\ncodecs = [\"PCMU\"]\nsource = \"wav:%s\"\nsink = \"wav:%s\"\n", in, out))
+	var stdout, stderr syncBuffer
+	if code := run([]string{"call", "--config", cfg, "--hangup-after", "1500ms", fmt.Sprintf("sip:flat@127.0.0.1:%d", port)}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	if err := waitSipp(t, done); err != nil {
+		t.Errorf("sipp: %v", err)
+	}
+	rec, err := wav.Open(out, 8000, wav.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	loud, crossings, frames := 0, 0, 0
+	for rec.ReadFrame(frame) == nil {
+		frames++
+		var sum float64
+		for j, s := range frame {
+			sum += float64(s) * float64(s)
+			if j > 0 && (frame[j-1] < 0) != (s < 0) {
+				crossings++
+			}
+		}
+		if math.Sqrt(sum/160) > 3000 {
+			loud++
+		}
+	}
+	// 1 kHz crosses zero twice a millisecond: 40 times a 20 ms frame.
+	if loud < 40 || frames == 0 || crossings/frames < 30 || crossings/frames > 50 {
+		t.Errorf("recorded %d frames, %d with the tone, %d zero crossings a frame\n%s", frames, loud, crossings/max(frames, 1), stderr.String())
+	}
 }
