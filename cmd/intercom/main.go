@@ -31,11 +31,12 @@ Commands:
   call --config FILE [--hangup-after DURATION] URI
                                place one call, print a JSON summary
   check-config FILE            check a config file
+  devices                      list the audio backends and ALSA sound cards
   version                      print the firmware version, commit and platform
   help                         print this help
 
 run and call also take --log-format text|json and --log-level LEVEL.
-More commands (demo, devices, aec) arrive as the firmware's parts land;
+More commands (demo, aec) arrive as the firmware's parts land;
 see README.md.
 `
 
@@ -58,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runStation(args[1:], stderr)
 	case "call":
 		return placeCall(args[1:], stdout, stderr)
+	case "devices":
+		return listDevices(args[1:], stdout, stderr)
 	case "check-config":
 		return checkConfig(args[1:], stdout, stderr)
 	case "help", "--help", "-h":

@@ -35,3 +35,18 @@ func TestRunNoArguments(t *testing.T) {
 		t.Errorf("stderr = %q, want usage", errOut.String())
 	}
 }
+
+// TestDevices: "intercom devices" lists the backends built in and, on a
+// machine without sound cards, says so instead of failing.
+func TestDevices(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"devices"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.HasPrefix(out.String(), "backends: alsa, null, wav\n") {
+		t.Errorf("output %q", out.String())
+	}
+	if code := run([]string{"devices", "extra"}, &out, &errOut); code != 2 {
+		t.Errorf("devices with an argument: exit %d, want 2", code)
+	}
+}
