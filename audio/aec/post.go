@@ -100,12 +100,15 @@ func (p *postFilter) process(c *Canceller, out []int16) {
 	}
 	// Near-end presence: the output holds much more than noise and echo.
 	active := sumPost > 4*float64(len(p.ps))
-	ef := p.floorIdle
+	// Over-estimate the residual echo 8 times (9 dB) while the near end is
+	// silent, where suppressing more costs nothing, and 2 times while it
+	// talks, to spare it.
+	ef, beta := p.floorIdle, 8.0
 	if active {
-		ef = p.floorActive
+		ef, beta = p.floorActive, 2
 	}
 	for i := range p.ps {
-		tot := 1 + p.noise[i] + 2*p.echo[i]
+		tot := 1 + p.noise[i] + beta*p.echo[i]
 		post := p.ps[i]/tot - 1
 		if post < 0 {
 			post = 0
