@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"intercom/audio"
+	"intercom/audio/aec"
 	_ "intercom/audio/alsa" // the alsa: devices
 	"intercom/sipua"
 	"intercom/sipua/media"
@@ -36,7 +37,12 @@ func callAudio(c *sipua.Call, a *Audio, log *slog.Logger) {
 		sink = audio.NewNull()
 	}
 	defer func() { sink.Close() }()
-	mic, far := make([]int16, n), make([]int16, 0, n)
+	mic, far, out := make([]int16, n), make([]int16, 0, n), make([]int16, n)
+	var echo *aec.Canceller
+	if a.EchoCancel {
+		// Over budget (a slow board), it falls back to half-duplex.
+		echo = aec.New(aec.Config{SampleRate: rate, FrameSamples: n, EstimateDelay: true, Budget: media.FrameDuration / 2})
+	}
 	for {
 		select {
 		case <-c.Done():
@@ -56,6 +62,11 @@ func callAudio(c *sipua.Call, a *Audio, log *slog.Logger) {
 			log.Warn("playback failed, discarding the far end", "err", err)
 			sink.Close()
 			sink = audio.NewNull()
+		}
+		if echo != nil {
+			echo.Process(mic, far, out)
+			_ = s.WriteFrame(out)
+			continue
 		}
 		_ = s.WriteFrame(mic)
 	}

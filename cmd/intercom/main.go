@@ -32,11 +32,13 @@ Commands:
                                place one call, print a JSON summary
   check-config FILE            check a config file
   devices                      list the audio backends and ALSA sound cards
+  aec --far FAR.wav --mic MIC.wav --out OUT.wav
+                               run the echo canceller on recordings
   version                      print the firmware version, commit and platform
   help                         print this help
 
 run and call also take --log-format text|json and --log-level LEVEL.
-More commands (demo, aec) arrive as the firmware's parts land;
+More commands (demo) arrive as the firmware's parts land;
 see README.md.
 `
 
@@ -59,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runStation(args[1:], stderr)
 	case "call":
 		return placeCall(args[1:], stdout, stderr)
+	case "aec":
+		return echoCancel(args[1:], stdout, stderr)
 	case "devices":
 		return listDevices(args[1:], stdout, stderr)
 	case "check-config":
