@@ -343,7 +343,7 @@ func (c *Canceller) Process(mic, far, out []int16) {
 	c.dpos = (c.dpos + n) % dl
 
 	if c.half {
-		c.duck.Process(mic, c.farFrame, out)
+		c.duck.Process(mic[:n], c.farFrame, out[:n])
 	} else {
 		c.cancel(mic[:n], c.farFrame, out[:n])
 		if c.post != nil {

@@ -29,6 +29,8 @@ func newCFFT(n int) *cfft {
 			p = 4
 		case rest%2 == 0:
 			p = 2
+		case rest%5 == 0:
+			p = 5
 		case rest%3 == 0:
 			p = 3
 		case rest%5 == 0:
@@ -81,6 +83,28 @@ func (f *cfft) forward(x []complex128) {
 					b[o+s] = (t1 + t3) * w1
 					b[o+2*s] = (t0 - t2) * w2
 					b[o+3*s] = (t1 - t3) * w3
+				}
+			}
+		case 5:
+			c1, c2 := math.Cos(2*math.Pi/5), math.Cos(4*math.Pi/5)
+			s1, s2 := math.Sin(2*math.Pi/5), math.Sin(4*math.Pi/5)
+			for i := 0; i < m; i++ {
+				tw := st.tw[i*5 : i*5+5]
+				for q := 0; q < s; q++ {
+					a0, a1, a2, a3, a4 := a[q+s*i], a[q+s*(i+m)], a[q+s*(i+2*m)], a[q+s*(i+3*m)], a[q+s*(i+4*m)]
+					t1, t2, t3, t4 := a1+a4, a2+a3, a1-a4, a2-a3
+					b1 := a0 + complex(c1, 0)*t1 + complex(c2, 0)*t2
+					b2 := a0 + complex(c2, 0)*t1 + complex(c1, 0)*t2
+					u1 := complex(s1, 0)*t3 + complex(s2, 0)*t4
+					u2 := complex(s2, 0)*t3 - complex(s1, 0)*t4
+					u1 = complex(imag(u1), -real(u1)) // -i·u1
+					u2 = complex(imag(u2), -real(u2))
+					o := q + s*(5*i)
+					b[o] = a0 + t1 + t2
+					b[o+s] = (b1 + u1) * tw[1]
+					b[o+2*s] = (b2 + u2) * tw[2]
+					b[o+3*s] = (b2 - u2) * tw[3]
+					b[o+4*s] = (b1 - u1) * tw[4]
 				}
 			}
 		default:

@@ -8,7 +8,7 @@ import (
 )
 
 func TestRFFT(t *testing.T) {
-	for _, l := range []int{320, 640, 64, 48} {
+	for _, l := range []int{320, 640, 64, 48, 90, 250} {
 		r := newRFFT(l)
 		rng := rand.New(rand.NewPCG(1, uint64(l)))
 		x := make([]float64, l)
