@@ -198,11 +198,54 @@ func TestSilence(t *testing.T) {
 	}
 }
 
+// TestHostileInput feeds full-scale noise, clipping and DC: the output stays
+// finite and the filter resets itself at worst.
+func TestHostileInput(t *testing.T) {
+	c := New(Config{SampleRate: 8000, EstimateDelay: true})
+	mic := make([]int16, 160)
+	far := make([]int16, 160)
+	out := make([]int16, 160)
+	var x uint32 = 1
+	for f := 0; f < 500; f++ {
+		for i := range mic {
+			x = x*1664525 + 1013904223
+			switch (f / 50) % 4 {
+			case 0:
+				mic[i], far[i] = int16(x>>16), int16(x)
+			case 1:
+				mic[i], far[i] = 32767, -32768
+			case 2:
+				mic[i], far[i] = int16(x>>16), 0
+			case 3:
+				mic[i], far[i] = 0, int16(x)
+			}
+		}
+		c.Process(mic, far, out)
+	}
+	if e := c.Stats().ERLE; math.IsNaN(e) || math.IsInf(e, 0) {
+		t.Errorf("ERLE %v", e)
+	}
+	// Longer slices than a frame: only the frame is processed.
+	long := make([]int16, 400)
+	c.SetHalfDuplex(true)
+	c.Process(long, long, long)
+	c.SetHalfDuplex(false)
+	c.Process(long, long, long)
+}
+
 func BenchmarkProcess(b *testing.B) {
-	for _, rate := range []int{8000, 16000} {
-		b.Run(fmt.Sprintf("%dHz", rate), func(b *testing.B) {
+	for _, bc := range []struct {
+		rate  int
+		delay bool
+	}{{8000, false}, {16000, false}, {8000, true}, {16000, true}} {
+		name := fmt.Sprintf("%dHz", bc.rate)
+		if bc.delay {
+			name += "/delay-estimate"
+		}
+		rate := bc.rate
+		b.Run(name, func(b *testing.B) {
 			s := scenario(aectest.DoubleTalk, rate)
-			c := New(Config{SampleRate: rate, FilterLength: 160 * time.Millisecond})
+			c := New(Config{SampleRate: rate, FilterLength: 160 * time.Millisecond, EstimateDelay: bc.delay})
 			n := rate / 50
 			out := make([]int16, n)
 			frames := len(s.Mic) / n
@@ -213,5 +256,19 @@ func BenchmarkProcess(b *testing.B) {
 				c.Process(s.Mic[f*n:(f+1)*n], s.Far[f*n:(f+1)*n], out)
 			}
 		})
+	}
+}
+
+// TestDelayNoEcho: a near-end talker and an unrelated far end give no
+// delay estimate, and the delay in use stays put.
+func TestDelayNoEcho(t *testing.T) {
+	s := scenario(aectest.DoubleTalk, 8000)
+	sc := *s
+	sc.Mic = s.Near
+	sc.Echo = make([]int16, len(s.Echo))
+	cfg := Config{SampleRate: 8000, EstimateDelay: true, BulkDelay: 20 * time.Millisecond}
+	_, c := run(t, cfg, &sc)
+	if st := c.Stats(); st.DelayEstimate != -1 || st.Delay != 20*time.Millisecond {
+		t.Errorf("without echo: estimate %v, delay %v", st.DelayEstimate, st.Delay)
 	}
 }

@@ -1,18 +1,18 @@
 package aec
 
 // delayEstimator estimates the bulk delay between the far-end signal and
-// its echo in the microphone: both are decimated to about 2 kHz (box-car
+// its echo in the microphone: both are decimated to 1 kHz (box-car
 // anti-aliasing), whitened with a first difference, and their
 // cross-correlation at every lag up to the maximum is averaged over time
 // (about 2 s). The lag of the peak is the estimate once it stands out of the
 // others and has held for a few updates.
 type delayEstimator struct {
-	dec            int // decimation factor
-	maxLag         int // in decimated samples
-	farHist        []float64
+	dec            int       // decimation factor
+	maxLag         int       // in decimated samples
+	farHist        []float64 // newest first, twice over: farHist[fpos+lag]
 	fpos           int
-	corr, fpow     []float64
-	mpow           float64
+	corr           []float64
+	mpow, fpow     float64
 	accM, accF     float64
 	cnt            int
 	lastM, lastF   float64
@@ -24,14 +24,13 @@ type delayEstimator struct {
 }
 
 func newDelayEstimator(rate, frame, maxDelay int) *delayEstimator {
-	dec := rate / 2000
+	dec := rate / 1000
 	ml := maxDelay/dec + 1
 	d := &delayEstimator{
 		dec: dec, maxLag: ml,
-		farHist: make([]float64, ml),
+		farHist: make([]float64, 2*ml),
 		corr:    make([]float64, ml),
-		fpow:    make([]float64, ml),
-		decay:   1 - 1.0/4000,
+		decay:   1 - 1.0/2000,
 		period:  (rate / 10) / frame, // every ~100 ms
 	}
 	if d.period < 1 {
@@ -44,8 +43,8 @@ func newDelayEstimator(rate, frame, maxDelay int) *delayEstimator {
 func (d *delayEstimator) reset() {
 	clear(d.farHist)
 	clear(d.corr)
-	clear(d.fpow)
-	d.mpow, d.accM, d.accF, d.cnt, d.lastM, d.lastF = 0, 0, 0, 0, 0, 0
+	d.mpow, d.fpow = 0, 0
+	d.accM, d.accF, d.cnt, d.lastM, d.lastF = 0, 0, 0, 0, 0
 	d.fpos, d.frames = 0, 0
 	d.est, d.cand, d.candN = -1, -1, 0
 	d.fresh = false
@@ -63,18 +62,21 @@ func (d *delayEstimator) process(mic, far []int16) {
 		f := d.accF - d.lastF
 		d.lastM, d.lastF = d.accM, d.accF
 		d.accM, d.accF, d.cnt = 0, 0, 0
-		d.fpos = (d.fpos + 1) % d.maxLag
+		d.fpos--
+		if d.fpos < 0 {
+			d.fpos = d.maxLag - 1
+		}
 		d.farHist[d.fpos] = f
+		d.farHist[d.fpos+d.maxLag] = f
 		d.mpow = d.decay*d.mpow + m*m
-		p := d.fpos
-		for lag := 0; lag < d.maxLag; lag++ {
-			fv := d.farHist[p]
-			d.corr[lag] = d.decay*d.corr[lag] + m*fv
-			d.fpow[lag] = d.decay*d.fpow[lag] + fv*fv
-			p--
-			if p < 0 {
-				p = d.maxLag - 1
-			}
+		// The far end's power is taken as the same at every lag: over the
+		// averaging time it nearly is.
+		d.fpow = d.decay*d.fpow + f*f
+		hist := d.farHist[d.fpos : d.fpos+d.maxLag]
+		corr := d.corr[:len(hist)]
+		decay := d.decay
+		for lag, fv := range hist {
+			corr[lag] = decay*corr[lag] + m*fv
 		}
 	}
 	d.frames++
@@ -85,11 +87,11 @@ func (d *delayEstimator) process(mic, far []int16) {
 
 func (d *delayEstimator) update() {
 	best, bestV, sum := -1, 0.0, 0.0
+	den := d.fpow * d.mpow
+	if den <= 0 {
+		return
+	}
 	for lag, c := range d.corr {
-		den := d.fpow[lag] * d.mpow
-		if den <= 0 {
-			continue
-		}
 		v := c * c / den
 		sum += v
 		if v > bestV {
