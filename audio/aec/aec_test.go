@@ -45,11 +45,11 @@ func run(t *testing.T, cfg Config, s *aectest.Scenario) (aectest.Result, *Cancel
 // what it reaches, so that the test is not brittle; bench/aec compares with
 // speex).
 func TestScenarios(t *testing.T) {
-	// Every scenario at 8 kHz, the two main ones at 16 kHz: the whole
+	// Every scenario at 8 kHz, double talk at 16 kHz: the whole
 	// matrix is in bench/aec, and this also runs under qemu.
 	for _, rate := range []int{8000, 16000} {
 		for _, k := range aectest.Kinds {
-			if rate == 16000 && k != aectest.SingleTalk && k != aectest.DoubleTalk {
+			if rate == 16000 && k != aectest.DoubleTalk {
 				continue
 			}
 			t.Run(fmt.Sprintf("%d/%s", rate, k), func(t *testing.T) {
@@ -57,7 +57,7 @@ func TestScenarios(t *testing.T) {
 				cfg := Config{SampleRate: rate, FrameSamples: rate / 50, FilterLength: 160 * time.Millisecond}
 				r, c := run(t, cfg, s)
 				rl := r
-				if k == aectest.SingleTalk || k == aectest.DoubleTalk {
+				if rate == 8000 && (k == aectest.SingleTalk || k == aectest.DoubleTalk) {
 					lin := cfg
 					lin.NoPostFilter = true
 					rl, _ = run(t, lin, s)
@@ -169,11 +169,13 @@ func TestDuckerAndFallback(t *testing.T) {
 }
 
 func TestResetRepeats(t *testing.T) {
-	s := scenario(aectest.SingleTalk, 8000)
-	c := New(Config{SampleRate: 8000})
-	a := aectest.Run(s, 160, c.Process)
+	full := scenario(aectest.SingleTalk, 8000)
+	s := *full
+	s.Mic, s.Far = full.Mic[:3*8000], full.Far[:3*8000]
+	c := New(Config{SampleRate: 8000, EstimateDelay: true})
+	a := aectest.Run(&s, 160, c.Process)
 	c.Reset()
-	b := aectest.Run(s, 160, c.Process)
+	b := aectest.Run(&s, 160, c.Process)
 	for i := range a {
 		if a[i] != b[i] {
 			t.Fatalf("sample %d differs after Reset: %d vs %d", i, a[i], b[i])
