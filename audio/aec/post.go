@@ -101,11 +101,11 @@ func (p *postFilter) process(c *Canceller, out []int16) {
 	// Near-end presence: the output holds much more than noise and echo.
 	active := sumPost > 4*float64(len(p.ps))
 	// Over-estimate the residual echo 8 times (9 dB) while the near end is
-	// silent, where suppressing more costs nothing, and 2 times while it
+	// silent, where suppressing more costs nothing, and 1.5 times while it
 	// talks, to spare it.
 	ef, beta := p.floorIdle, 8.0
 	if active {
-		ef, beta = p.floorActive, 2
+		ef, beta = p.floorActive, 1.5
 	}
 	for i := range p.ps {
 		tot := 1 + p.noise[i] + beta*p.echo[i]
