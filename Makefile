@@ -48,6 +48,21 @@ for t in $(1); do command -v "$${t%%:*}" >/dev/null 2>&1 || { \
 	echo "error: $${t%%:*} still missing after installing $${t#*:}" >&2; exit 1; }; done
 endef
 
+# install-files is install-debs for packages better told by a FILE they
+# install (headers, tools outside PATH), as FILE:PACKAGE pairs in $(1).
+define install-files
+@missing=""; for t in $(1); do [ -e "$${t%%:*}" ] || missing="$$missing $${t#*:}"; done; \
+if [ -z "$$missing" ]; then exit 0; fi; \
+if [ "$$(id -u)" != 0 ]; then \
+	echo "missing Debian packages:$$missing; run:" >&2; \
+	echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends$$missing" >&2; \
+	exit 1; \
+fi; \
+echo "apt-get install$$missing"; \
+apt-get update -qq || exit 1; \
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null || exit 1
+endef
+
 .PHONY: all build arm64 test test-native test-arm64 bench lint fuzz deps clean oto-deps test-oto build-oto
 
 all: build
@@ -66,15 +81,18 @@ arm64:
 
 deps:
 	$(call install-debs,$(DEB_TOOLS))
+	$(call install-files,$(SPEEX_DEBS))
 
 test: deps test-native test-arm64
 
 # The native run also runs each benchmark once (-benchtime 1x), so a broken
 # benchmark fails here rather than when someone measures; in bench/ it also
 # runs TestSameValues, which checks that both parsers read the same values.
-test-native:
+test-native: deps
 	$(GO) test -count=1 -bench . -benchtime 1x ./...
 	$(if $(HAVE_BENCH),cd bench && $(GO) test -count=1 -bench . -benchtime 1x ./...,@echo "no bench/go.mod: bench module skipped")
+	cd bench/aec && CGO_ENABLED=1 $(GO) vet -tags speex ./... && \
+		CGO_ENABLED=1 $(GO) test -count=1 -tags speex -v -run TestCompareSpeex -bench . -benchtime 1x ./...
 
 # go test -exec runs each test binary in its package directory, as a native
 # run does, so relative testdata paths work under qemu too.
@@ -84,6 +102,7 @@ test-arm64: deps
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./...
 	$(if $(HAVE_BENCH),cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./...,@echo "no bench/go.mod: bench module skipped")
+	cd bench/aec && CGO_ENABLED=1 $(GO) test -tags speex -run TestCompareSpeex -v -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./...
 
 # gofmt checks every .go file in the tree (bench/ included, testdata not),
 # tracked or not, so an unformatted new file is caught before it is committed.
@@ -92,8 +111,10 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(if $(HAVE_BENCH),cd bench && $(GO) vet ./...)
+	cd bench/aec && $(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 	$(if $(HAVE_BENCH),cd bench && $(GO) run $(STATICCHECK) ./...)
+	cd bench/aec && $(GO) run $(STATICCHECK) ./...
 
 fuzz:
 	@set -e; for p in $(FUZZPKGS); do \
@@ -106,6 +127,11 @@ fuzz:
 		done; \
 	done
 
+# The speex echo canceller, the anchor bench/aec compares ours with (cgo).
+SPEEX_DEBS := /usr/include/speex/speex_echo.h:libspeexdsp-dev \
+              /usr/include/stdlib.h:libc6-dev \
+              /usr/bin/gcc:gcc
+
 # The oto backend (audio/oto, build tag oto) needs cgo: a C compiler,
 # pkg-config and alsa-lib's headers, as FILE:PACKAGE pairs.
 OTO_DEBS := /usr/include/alsa/asoundlib.h:libasound2-dev \
@@ -114,16 +140,7 @@ OTO_DEBS := /usr/include/alsa/asoundlib.h:libasound2-dev \
             /usr/bin/gcc:gcc
 
 oto-deps:
-	@missing=""; for t in $(OTO_DEBS); do [ -e "$${t%%:*}" ] || missing="$$missing $${t#*:}"; done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" != 0 ]; then \
-		echo "missing Debian packages:$$missing; run:" >&2; \
-		echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends$$missing" >&2; \
-		exit 1; \
-	fi; \
-	echo "apt-get install$$missing"; \
-	apt-get update -qq || exit 1; \
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null || exit 1
+	$(call install-files,$(OTO_DEBS))
 
 # The oto tests (playback checked sample by sample through alsa-lib's file
 # plugin), with vet and staticcheck under the tag.
