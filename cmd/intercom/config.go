@@ -20,6 +20,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
 
+	"intercom/audio/tone"
 	"intercom/sipua/message"
 )
 
@@ -124,6 +125,9 @@ type Audio struct {
 	Codecs []string `toml:"codecs"`
 	// EchoCancel turns the echo canceller on.
 	EchoCancel bool `toml:"echo_cancel"`
+	// Country chooses the ringback and busy tones, by ISO code ("us",
+	// "gb", "de", "fr", ...); default "eu" (425 Hz).
+	Country string `toml:"country"`
 }
 
 // Board is the [board] table.
@@ -258,7 +262,7 @@ func defaultConfig() Config {
 			SessionExpires:  Duration{Duration: 1800 * time.Second},
 			RingTimeout:     Duration{Duration: 60 * time.Second},
 		},
-		Audio:  Audio{Source: "null", Sink: "null", Codecs: []string{"PCMU", "PCMA"}},
+		Audio:  Audio{Source: "null", Sink: "null", Codecs: []string{"PCMU", "PCMA"}, Country: "eu"},
 		Board:  Board{Kind: "auto"},
 		Door:   Door{Pulse: Duration{Duration: 3 * time.Second}},
 		Answer: Answer{Code: 403},
@@ -690,6 +694,9 @@ func (v *validator) audio(a *Audio) {
 		if slices.Index(a.Codecs, c) < i {
 			v.errorf(path, "%q is listed twice", c)
 		}
+	}
+	if _, err := tone.RingbackCadence(a.Country); err != nil {
+		v.errorf("audio.country", "%q has no tones; known: %s", a.Country, strings.Join(tone.Countries(), ", "))
 	}
 }
 

@@ -59,6 +59,7 @@ func TestLoadConfigFull(t *testing.T) {
 			Sink:       "alsa:hw:CARD=Device,DEV=0",
 			Codecs:     []string{"G722", "PCMU", "PCMA"},
 			EchoCancel: true,
+			Country:    "eu",
 		},
 		Board: Board{Kind: "auto"},
 		Buttons: []Button{{

@@ -225,10 +225,20 @@ func uaConfig(cfg *Config, log *slog.Logger, calls *sync.WaitGroup) sipua.Config
 			SDP:    sdp.Config{Codecs: cfg.Audio.Codecs, DTMF: true, SRTP: srtpMode(s.SRTP)},
 			OnDTMF: func(key byte) { c.ReportDTMF(string(key), "rfc4733") }})
 	}
+	tones := newProgressTones(&cfg.Audio, log)
 	uc.OnEvent = func(e sipua.Event) {
+		tones.event(e)
 		if e.Name == sipua.EventCallAnswered {
 			calls.Add(1)
-			go func() { defer calls.Done(); callAudio(e.Call, &cfg.Audio, log) }()
+			go func() {
+				defer calls.Done()
+				tones.wait(e.Call) // the ringback gives the speaker back
+				callAudio(e.Call, &cfg.Audio, log)
+			}()
+		}
+		if e.Name == sipua.EventCallEnded {
+			calls.Add(1)
+			go func() { defer calls.Done(); tones.shutdown.Wait() }()
 		}
 	}
 	a := &cfg.Answer

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 	"os"
 	"os/exec"
@@ -18,6 +20,7 @@ import (
 
 	"intercom/audio/wav"
 	"intercom/internal/peertest"
+	"intercom/sipua"
 )
 
 // syncBuffer is a buffer safe to write from one goroutine and read from
@@ -235,5 +238,48 @@ func TestCallCommandAudio(t *testing.T) {
 	// 1 kHz crosses zero twice a millisecond: 40 times a 20 ms frame.
 	if loud < 40 || frames == 0 || crossings/frames < 30 || crossings/frames > 50 {
 		t.Errorf("recorded %d frames, %d with the tone, %d zero crossings a frame\n%s", frames, loud, crossings/max(frames, 1), stderr.String())
+	}
+}
+
+// TestBusyTone: a callee that answers 486 Busy Here makes "intercom call"
+// play the busy tone on the speaker (here a WAV file): 425 Hz in the
+// European cadence, for a few seconds.
+func TestBusyTone(t *testing.T) {
+	callee, err := sipua.New(sipua.Config{Listen: "127.0.0.1:0", Account: sipua.Account{User: "flat"},
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		OnIncoming: func(c *sipua.Call) { _ = c.Reject(486) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer callee.Close()
+	out := filepath.Join(t.TempDir(), "speaker.wav")
+	cfg := writeConfig(t, fmt.Sprintf("[sip]\nlisten = \"127.0.0.1:0\"\nuser = \"door\"\n[audio]\nsink = \"wav:%s\"\n", out))
+	var stdout, stderr syncBuffer
+	if code := run([]string{"call", "--config", cfg, "sip:flat@" + callee.Addr().AddrPort.String()}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d, want 1 for a call not answered\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), `"code":486`) {
+		t.Errorf("summary %s", stdout.String())
+	}
+	rec, err := wav.Open(out, 8000, wav.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	frame := make([]int16, 160)
+	tone := 0
+	for rec.ReadFrame(frame) == nil {
+		crossings := 0
+		for j := 1; j < len(frame); j++ {
+			if (frame[j-1] < 0) != (frame[j] < 0) {
+				crossings++
+			}
+		}
+		if crossings >= 15 && crossings <= 19 { // 425 Hz: 17 a frame
+			tone++
+		}
+	}
+	if tone < 40 { // half of 3 s
+		t.Errorf("%d frames of 425 Hz tone, want the busy cadence", tone)
 	}
 }
