@@ -132,3 +132,32 @@ func (s *sink) Close() error {
 	}
 	return s.dev.Close()
 }
+
+// OpenFrames opens capture and playback of one card as a Duplex, started
+// together, adapted to mono frames at rate: what an echo canceller needs,
+// where separately opened streams would start at unrelated times. spec is
+// the device without its "alsa:" prefix.
+func OpenFrames(spec string, rate int) (audio.Source, audio.Sink, error) {
+	if err := audio.CheckRate(rate); err != nil {
+		return nil, nil, err
+	}
+	x, err := OpenDuplex(spec, Params{Rate: rate, Channels: 1})
+	if err != nil {
+		return nil, nil, err
+	}
+	src, err := newSource(x.Capture, x.Capture.Params().Rate, rate)
+	if err != nil {
+		x.Close()
+		return nil, nil, err
+	}
+	snk, err := newSink(x.Playback, rate, x.Playback.Params().Rate)
+	if err != nil {
+		x.Close()
+		return nil, nil, err
+	}
+	if err := x.Start(0); err != nil {
+		x.Close()
+		return nil, nil, err
+	}
+	return src, snk, nil
+}

@@ -4,10 +4,13 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
+	"strings"
 
 	"intercom/audio"
 	"intercom/audio/aec"
-	_ "intercom/audio/alsa" // the alsa: devices
+	"intercom/audio/alsa" // also registers the alsa: devices
+	"intercom/audio/level"
 	"intercom/sipua"
 	"intercom/sipua/media"
 )
@@ -25,17 +28,8 @@ func callAudio(c *sipua.Call, a *Audio, log *slog.Logger) {
 	s := m.Stream()
 	n := s.FrameSamples()
 	rate := n * int(1e9/media.FrameDuration.Nanoseconds())
-	src, err := audio.OpenSource(a.Source, rate)
-	if err != nil {
-		log.Warn("capture device unusable, sending silence", "err", err)
-		src = audio.NewNull()
-	}
+	src, sink := openDevices(a, rate, log)
 	defer func() { src.Close() }()
-	sink, err := audio.OpenSink(a.Sink, rate)
-	if err != nil {
-		log.Warn("playback device unusable, discarding the far end", "err", err)
-		sink = audio.NewNull()
-	}
 	defer func() { sink.Close() }()
 	mic, far, out := make([]int16, n), make([]int16, 0, n), make([]int16, n)
 	var echo *aec.Canceller
@@ -43,6 +37,12 @@ func callAudio(c *sipua.Call, a *Audio, log *slog.Logger) {
 		// Over budget (a slow board), it falls back to half-duplex.
 		echo = aec.New(aec.Config{SampleRate: rate, FrameSamples: n, EstimateDelay: true, Budget: media.FrameDuration / 2})
 	}
+	var meters level.Meters
+	defer func() {
+		r := meters.Read()
+		log.Info("call audio levels", "call_id", c.CallID(), "mic_rms_dbfs", tenth(r.Capture.RMS), "mic_clipped", r.Capture.Clip,
+			"speaker_rms_dbfs", tenth(r.Playback.RMS), "speaker_clipped", r.Playback.Clip)
+	}()
 	for {
 		select {
 		case <-c.Done():
@@ -57,7 +57,9 @@ func callAudio(c *sipua.Call, a *Audio, log *slog.Logger) {
 			src = audio.NewNull()
 			continue
 		}
+		meters.Capture.Update(mic, media.FrameDuration)
 		far = s.ReadFrame(far)
+		meters.Playback.Update(far, media.FrameDuration)
 		if err := sink.WriteFrame(far); err != nil {
 			log.Warn("playback failed, discarding the far end", "err", err)
 			sink.Close()
@@ -71,3 +73,30 @@ func callAudio(c *sipua.Call, a *Audio, log *slog.Logger) {
 		_ = s.WriteFrame(mic)
 	}
 }
+
+// openDevices opens the call's microphone and speaker. One ALSA card for
+// both is opened as a duplex, so that both streams start together; a
+// device that cannot be opened is replaced by the null device.
+func openDevices(a *Audio, rate int, log *slog.Logger) (audio.Source, audio.Sink) {
+	if dev, ok := strings.CutPrefix(a.Source, "alsa:"); ok && a.Source == a.Sink {
+		src, sink, err := alsa.OpenFrames(dev, rate)
+		if err == nil {
+			return src, sink
+		}
+		log.Warn("sound card unusable as a duplex, opening each way apart", "err", err)
+	}
+	src, err := audio.OpenSource(a.Source, rate)
+	if err != nil {
+		log.Warn("capture device unusable, sending silence", "err", err)
+		src = audio.NewNull()
+	}
+	sink, err := audio.OpenSink(a.Sink, rate)
+	if err != nil {
+		log.Warn("playback device unusable, discarding the far end", "err", err)
+		sink = audio.NewNull()
+	}
+	return src, sink
+}
+
+// tenth rounds a level to a tenth of a dB, for the log.
+func tenth(db float64) float64 { return math.Round(db*10) / 10 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -215,6 +216,10 @@ func TestCallCommandAudio(t *testing.T) {
 	}
 	if err := waitSipp(t, done); err != nil {
 		t.Errorf("sipp: %v", err)
+	}
+	// The tone is at -15.3 dBFS RMS; the log's meters say so both ways.
+	if !regexp.MustCompile(`msg="call audio levels" .*mic_rms_dbfs=-15\.\d .*speaker_rms_dbfs=-1[4-7]\.\d `).MatchString(stderr.String()) {
+		t.Errorf("no levels of the tone in the log:\n%s", stderr.String())
 	}
 	rec, err := wav.Open(out, 8000, wav.Options{})
 	if err != nil {
