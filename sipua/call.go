@@ -45,6 +45,7 @@ type Call struct {
 	callID   string
 	remote   string         // the remote party's URI
 	source   netip.AddrPort // where an incoming INVITE came from
+	authUser string         // who passed our Digest challenge, if asked
 	media    Media
 	auth     *digest.Client
 	done     chan struct{}
@@ -119,6 +120,23 @@ func (c *Call) Remote() string { return c.remote }
 
 // Source returns the address an incoming call came from.
 func (c *Call) Source() netip.AddrPort { return c.source }
+
+// AuthUser returns the user name an incoming caller proved with Digest,
+// when the station challenges callers (Config.InboundAuth), else "".
+func (c *Call) AuthUser() string { return c.authUser }
+
+// Header returns the first value of a header field of the INVITE that
+// started an incoming call, such as Call-Info (answer-after) or
+// Alert-Info, for the policy and the application; "" if absent.
+func (c *Call) Header(name string) string {
+	if c.outgoing {
+		return ""
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, _ := c.request.Header(name)
+	return string(v)
+}
 
 // Media returns the call's media session, nil if it has none.
 func (c *Call) Media() Media { return c.media }

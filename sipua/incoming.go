@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"intercom/sipua/digest"
 	"intercom/sipua/message"
 	"intercom/sipua/transaction"
 	"intercom/sipua/transport"
@@ -113,6 +114,22 @@ func (ua *UA) onInvite(tx *transaction.Server, req *message.Message, from transp
 	}
 	c := newCall(ua, false, string(req.CallID()), remote)
 	c.source = from.AddrPort
+	c.request.CopyFrom(req) // for the policy: Call.Header
+	if ua.inbound != nil {
+		user, stale, ok := ua.authenticate(req)
+		if !ok {
+			var resp message.Message
+			resp.InitResponse(req, 401, "Unauthorized", randomToken())
+			for _, ch := range ua.inbound.Challenges(stale) {
+				resp.AddHeader("WWW-Authenticate", ch)
+			}
+			resp.AddHeader("Server", ua.cfg.UserAgent)
+			_ = tx.Respond(&resp)
+			ua.log.Info("incoming call challenged", "remote", remote, "source", from.AddrPort.String())
+			return
+		}
+		c.authUser = user
+	}
 	if ua.cfg.Policy != nil {
 		if code := ua.cfg.Policy(c); code != 0 {
 			ua.respond(tx, req, code, reasonPhrase(code))
@@ -143,7 +160,6 @@ func (ua *UA) onInvite(tx *transaction.Server, req *message.Message, from transp
 	_, _, next := c.dlg.route()
 	c.nextHop = c.dialogHop(next, from)
 	c.serverTx = tx
-	c.request.CopyFrom(req)
 	c.answerSDP = answer
 	c.peerUpdate = req.HasToken("Allow", "UPDATE")
 	c.state = CallRinging
@@ -165,6 +181,32 @@ func (ua *UA) onInvite(tx *transaction.Server, req *message.Message, from transp
 		return
 	}
 	ua.cfg.OnIncoming(c)
+}
+
+// authenticate checks the Digest credentials of a request against
+// InboundAuth; stale reports a good answer to an expired nonce.
+func (ua *UA) authenticate(req *message.Message) (user string, stale, ok bool) {
+	v, found := req.Header("Authorization")
+	if !found {
+		return "", false, false
+	}
+	a, err := digest.ParseAuthorization(v)
+	if err != nil {
+		return "", false, false
+	}
+	password, known := ua.cfg.InboundAuth(a.Username)
+	if !known {
+		return "", false, false
+	}
+	err = ua.inbound.Verify(&a, digest.Request{Method: string(req.Method()), URI: string(req.RequestURI()), Body: req.Body()},
+		digest.Credentials{Username: a.Username, Password: password})
+	switch {
+	case err == nil:
+		return a.Username, false, true
+	case errors.Is(err, digest.ErrStale):
+		return "", true, false
+	}
+	return "", false, false
 }
 
 // reasonPhrase returns the usual phrase of a status code we send.

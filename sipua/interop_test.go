@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -211,6 +212,9 @@ func TestDialogWithSipp(t *testing.T) {
 	})
 	_, done, _ := sipp(t, "uac_dialog.xml", "-s", "door", b.Addr().AddrPort.String())
 	in := b.expect(t, EventCallAnswered).Call
+	if h := in.Header("Call-Info"); !strings.Contains(h, "answer-after=0") {
+		t.Errorf("Call-Info %q: the application must see the auto-answer hint", h)
+	}
 	for _, want := range []string{"1", "#"} {
 		if e := b.expect(t, EventDTMF); e.Digit != want {
 			t.Errorf("DTMF %q, want %q", e.Digit, want)

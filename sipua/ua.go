@@ -1,6 +1,7 @@
 package sipua
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"intercom/sipua/digest"
 	"intercom/sipua/locate"
 	"intercom/sipua/message"
 	"intercom/sipua/transaction"
@@ -59,6 +61,14 @@ type Config struct {
 	// let it ring, or the status code to reject it with (403, 603, ...).
 	// Nil allows every call.
 	Policy func(*Call) int
+	// InboundAuth, if set, makes the station challenge every incoming
+	// INVITE with Digest (RFC 7616, SHA-256 and MD5) in the realm of
+	// InboundRealm (default the account's domain, else "intercom"): it
+	// returns the password of a user, and whether the user is known. A
+	// caller that cannot answer is refused 401 before the policy sees it;
+	// Call.AuthUser tells the policy who passed.
+	InboundAuth  func(user string) (password string, ok bool)
+	InboundRealm string
 	// OnIncoming is told of an incoming call once it rings; the
 	// application answers or rejects it (it must not block). Nil rejects
 	// every incoming call with 480 Temporarily Unavailable.
@@ -104,6 +114,7 @@ type UA struct {
 	loc       *locate.Resolver
 	listen    transport.Addr
 	reg       *Registration
+	inbound   *digest.Server // challenges callers, with InboundAuth
 	ready     chan struct{} // closed once tr is set
 	closeOnce sync.Once
 	// ctx ends with Close, aborting refreshes and re-INVITEs in flight.
@@ -178,6 +189,13 @@ func New(cfg Config) (*UA, error) {
 	close(ua.ready)
 	if cfg.Account.Domain != "" {
 		ua.reg = ua.newRegistration()
+	}
+	if cfg.InboundAuth != nil {
+		realm := cmp.Or(cfg.InboundRealm, cfg.Account.Domain, "intercom")
+		if ua.inbound, err = digest.NewServer(realm, digest.SHA256, digest.MD5); err != nil {
+			ua.Close()
+			return nil, fmt.Errorf("sipua: %w", err)
+		}
 	}
 	return ua, nil
 }

@@ -314,3 +314,43 @@ func testCertificate(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	pool.AddCert(leaf)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
+
+// TestInboundAuth: a station that challenges its callers answers only a
+// caller that proves a known user's password, and tells the policy who
+// it is; the wrong password gets the call refused with 401.
+func TestInboundAuth(t *testing.T) {
+	var seen []string
+	var mu sync.Mutex
+	b := newTestUA(t, "door", func(c *Config) {
+		answering(c)
+		c.InboundAuth = func(user string) (string, bool) { return "flat-secret", user == "flat" }
+		c.Policy = func(call *Call) int {
+			mu.Lock()
+			seen = append(seen, call.AuthUser())
+			mu.Unlock()
+			return 0
+		}
+	})
+	good := newTestUA(t, "flat", func(c *Config) { c.Account.Password = "flat-secret" })
+	call, err := good.Dial(context.Background(), b.uri(), DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-call.Answered()
+	call.Hangup()
+	waitDone(t, call)
+
+	bad := newTestUA(t, "flat", func(c *Config) { c.Account.Password = "guess" })
+	call, err = bad.Dial(context.Background(), b.uri(), DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := waitDone(t, call); s.Code != 401 || s.Answered {
+		t.Errorf("wrong password: %+v, want refused 401", s)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 1 || seen[0] != "flat" {
+		t.Errorf("policy saw callers %q, want only the authenticated flat", seen)
+	}
+}
