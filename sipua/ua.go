@@ -115,7 +115,7 @@ type UA struct {
 	listen    transport.Addr
 	reg       *Registration
 	inbound   *digest.Server // challenges callers, with InboundAuth
-	ready     chan struct{} // closed once tr is set
+	ready     chan struct{}  // closed once tr is set
 	closeOnce sync.Once
 	// ctx ends with Close, aborting refreshes and re-INVITEs in flight.
 	ctx    context.Context
