@@ -10,9 +10,14 @@ require (
 	github.com/pion/rtp v1.10.6
 	github.com/pion/sdp/v3 v3.0.20
 	github.com/pion/srtp/v3 v3.1.3
+	periph.io/x/conn/v3 v3.7.3
+	periph.io/x/host/v3 v3.8.5
 )
 
-require github.com/ebitengine/purego v0.4.1 // indirect
+require (
+	github.com/ebitengine/purego v0.4.1 // indirect
+	github.com/jonboulle/clockwork v0.5.0 // indirect
+)
 
 require (
 	github.com/pion/logging v0.2.4 // indirect
