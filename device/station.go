@@ -1,0 +1,238 @@
+package device
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"intercom/device/hw"
+	"intercom/sipua"
+)
+
+// ButtonTargets is what a button does: whom it calls, and how.
+type ButtonTargets struct {
+	// Targets are the flat's phones, SIP URIs.
+	Targets []string
+	// Mode rings them all at once or in turn; RingTimeout bounds the
+	// whole list (and each one, in turn, gets RingTimeout / len(Targets)).
+	Mode        RingMode
+	RingTimeout time.Duration
+}
+
+// StationConfig is the door station's behaviour.
+type StationConfig struct {
+	// Buttons maps a button's name to what it does.
+	Buttons map[string]ButtonTargets
+	// Relay opens the door; Pulse is how long (0: the relay's own default).
+	Relay *hw.Relay
+	Pulse time.Duration
+	// Codes checks the DTMF codes that open the door; nil: no codes.
+	Codes *CodeLock
+	// HangupAfterOpen, if positive, ends the call this long after the door
+	// opened by code.
+	HangupAfterOpen time.Duration
+	// AutoAnswer answers incoming calls the user agent's policy let ring,
+	// after AnswerDelay, or sooner when the caller's Call-Info asks for
+	// answer-after=N; otherwise they ring until the caller gives up.
+	AutoAnswer  bool
+	AnswerDelay time.Duration
+	// LED shows the station's state; nil: none.
+	LED *hw.LED
+	// Log receives the events a user cares about, with stable "event"
+	// names; nil means slog.Default().
+	Log *slog.Logger
+}
+
+// Station is the intercom's behaviour: a press calls the flat, a code
+// typed in the call opens the door, allowed incoming calls are answered.
+// It takes the peripherals' events (Run) and the user agent's (SIPEvent),
+// and places calls through a Dialer set with Attach.
+type Station struct {
+	cfg StationConfig
+	log *slog.Logger
+
+	mu      sync.Mutex
+	dialer  Dialer
+	ringing map[string]bool        // buttons whose call is being set up or up
+	targets map[*sipua.Call]string // the target each outgoing call rang
+	wg      sync.WaitGroup
+}
+
+// NewStation returns a station with cfg.
+func NewStation(cfg StationConfig) *Station {
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Station{cfg: cfg, log: log, ringing: make(map[string]bool), targets: make(map[*sipua.Call]string)}
+}
+
+// Attach sets the Dialer that places the station's calls (its user agent,
+// made with the station's SIPEvent and Incoming as hooks).
+func (s *Station) Attach(d Dialer) {
+	s.mu.Lock()
+	s.dialer = d
+	s.mu.Unlock()
+}
+
+// Run handles the peripherals' events from q until ctx ends, then waits
+// for the calls it started to end.
+func (s *Station) Run(ctx context.Context, q *hw.Queue) {
+	defer s.wg.Wait()
+	for {
+		e, ok := q.Next(ctx.Done())
+		if !ok {
+			return
+		}
+		switch e.Kind {
+		case hw.ButtonPressed:
+			s.Press(ctx, e.Name)
+		case hw.DoorHeldOpen:
+			s.log.Warn("door held open", "event", "door_held_open", "for", e.Duration)
+		case hw.Tamper:
+			s.log.Warn("tamper", "event", "tamper", "input", e.Name)
+		}
+	}
+}
+
+// Press is a press of the named button: it calls the button's targets,
+// unless its call is still ringing or up (a second press starts no
+// second call). It returns at once; the call goes on in the background.
+func (s *Station) Press(ctx context.Context, name string) {
+	s.log.Info("button pressed", "event", "button_pressed", "button", name)
+	b, ok := s.cfg.Buttons[name]
+	s.mu.Lock()
+	d := s.dialer
+	busy := s.ringing[name]
+	if ok && !busy && d != nil {
+		s.ringing[name] = true
+	}
+	s.mu.Unlock()
+	switch {
+	case !ok:
+		s.log.Warn("button calls no one", "button", name)
+		return
+	case busy:
+		s.log.Info("button pressed again while its call goes on", "button", name)
+		return
+	case d == nil:
+		s.log.Error("no user agent attached")
+		return
+	}
+	s.setLED(hw.LEDCalling)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer func() {
+			s.mu.Lock()
+			delete(s.ringing, name)
+			s.mu.Unlock()
+		}()
+		each := time.Duration(0)
+		if b.Mode == Sequential && len(b.Targets) > 0 {
+			each = b.RingTimeout / time.Duration(len(b.Targets))
+		}
+		call, err := Ring(ctx, d, b.Targets, b.Mode, each, b.RingTimeout)
+		if err != nil {
+			s.log.Info("nobody answered", "button", name, "err", err)
+			s.setLED(hw.LEDIdle)
+			return
+		}
+		s.mu.Lock()
+		s.targets[call] = call.Remote()
+		s.mu.Unlock()
+		<-call.Done()
+		s.mu.Lock()
+		delete(s.targets, call)
+		s.mu.Unlock()
+	}()
+}
+
+// SIPEvent takes the user agent's events: DTMF digits go to the code
+// lock, call states to the LED.
+func (s *Station) SIPEvent(e sipua.Event) {
+	switch e.Name {
+	case sipua.EventCallRinging:
+		if e.Call.Direction() == "incoming" {
+			s.setLED(hw.LEDRinging)
+		}
+	case sipua.EventCallAnswered:
+		s.setLED(hw.LEDConnected)
+	case sipua.EventCallEnded:
+		s.setLED(hw.LEDIdle)
+	case sipua.EventDTMF:
+		s.digit(e.Call, e.Digit)
+	}
+}
+
+// digit feeds one key of a call to the code lock and opens the door on a
+// good code.
+func (s *Station) digit(c *sipua.Call, digit string) {
+	if s.cfg.Codes == nil || len(digit) != 1 {
+		return
+	}
+	s.mu.Lock()
+	target := s.targets[c] // "" for a call we received
+	s.mu.Unlock()
+	switch s.cfg.Codes.Digit(target, digit[0]) {
+	case CodeOpen:
+		s.OpenDoor("code", c.CallID())
+		if d := s.cfg.HangupAfterOpen; d > 0 {
+			time.AfterFunc(d, c.Hangup)
+		}
+	case CodeWrong:
+		s.log.Warn("wrong door code", "event", "door_code_rejected", "call_id", c.CallID(), "remote", c.Remote())
+	case CodeLocked:
+		s.log.Warn("door code locked out", "event", "door_code_rejected", "call_id", c.CallID(), "remote", c.Remote(), "locked", true)
+	}
+}
+
+// OpenDoor pulses the door relay; why and callID are logged.
+func (s *Station) OpenDoor(why, callID string) {
+	if s.cfg.Relay == nil {
+		return
+	}
+	if err := s.cfg.Relay.Pulse(s.cfg.Pulse); err != nil {
+		s.log.Error("door relay", "err", err)
+		return
+	}
+	s.setLED(hw.LEDDoorOpen)
+	s.log.Info("door opened", "event", "door_opened", "by", why, "call_id", callID)
+}
+
+// Incoming is the user agent's OnIncoming hook: an incoming call the
+// policy allowed is answered automatically when the station is an
+// auto-answer appliance.
+func (s *Station) Incoming(c *sipua.Call) {
+	if !s.cfg.AutoAnswer {
+		return
+	}
+	delay := s.cfg.AnswerDelay
+	if d, ok := answerAfter(c.Header("Call-Info")); ok {
+		delay = min(delay, d)
+	}
+	time.AfterFunc(delay, func() { _ = c.Answer() })
+}
+
+// answerAfter reads the answer-after parameter of a Call-Info value
+// (draft-ietf-sip-answer-after style hints, as desk phones send them).
+func answerAfter(callInfo string) (time.Duration, bool) {
+	for p := range strings.SplitSeq(callInfo, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if ok && strings.EqualFold(k, "answer-after") {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 && n < 3600 {
+				return time.Duration(n) * time.Second, true
+			}
+		}
+	}
+	return 0, false
+}
+
+func (s *Station) setLED(st hw.LEDState) {
+	if s.cfg.LED != nil {
+		s.cfg.LED.SetState(st)
+	}
+}
