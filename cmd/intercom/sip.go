@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"intercom/device/hw"
 	"intercom/sipua"
 	"intercom/sipua/media"
 	"intercom/sipua/message"
@@ -71,15 +72,33 @@ func runStation(args []string, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	defer hw.SafeOnPanic() // a crash leaves the door relay off
 	var calls sync.WaitGroup
 	defer calls.Wait()
+	st, err := newStation(cfg, log)
+	switch {
+	case st == nil:
+		fmt.Fprintln(stderr, "intercom:", err)
+		return 1
+	case err != nil:
+		log.Error("no door-station hardware; calls only", "err", err)
+	}
 	uc := uaConfig(cfg, log, &calls)
+	onEvent := uc.OnEvent
+	uc.OnEvent = func(e sipua.Event) { onEvent(e); st.SIPEvent(e) }
+	uc.OnIncoming = st.Incoming
+	uc.MaxCalls = maxTargets(cfg) + 1 // a parallel ring, and one more to answer busy
 	ua, err := sipua.New(uc)
 	if err != nil {
 		fmt.Fprintln(stderr, "intercom:", err)
 		return 1
 	}
-	log.Info("station started", "listen", ua.Addr().String(), "user", cfg.SIP.User, "domain", cfg.SIP.Domain)
+	st.Attach(ua)
+	stationDone := make(chan struct{})
+	go func() { st.run(ctx); close(stationDone) }()
+	defer func() { <-stationDone }()
+	log.Info("station started", "listen", ua.Addr().String(), "user", cfg.SIP.User, "domain", cfg.SIP.Domain,
+		"buttons", len(cfg.Buttons))
 	if err := ua.Run(ctx); err != nil {
 		log.Error("stopped", "err", err)
 		return 1
@@ -249,13 +268,16 @@ func uaConfig(cfg *Config, log *slog.Logger, calls *sync.WaitGroup) sipua.Config
 		}
 		return 0
 	}
-	uc.OnIncoming = func(c *sipua.Call) {
-		if !a.Auto {
-			return // it rings until the caller gives up; the door logic answers later
-		}
-		time.AfterFunc(a.Delay.Duration, func() { _ = c.Answer() })
-	}
 	return uc
+}
+
+// maxTargets is the most targets one button rings.
+func maxTargets(cfg *Config) int {
+	n := 1
+	for _, b := range cfg.Buttons {
+		n = max(n, len(b.Targets))
+	}
+	return n
 }
 
 // srtpMode maps the sip.srtp key on the SDP layer's modes.
