@@ -58,6 +58,7 @@ type Station struct {
 	dialer  Dialer
 	ringing map[string]bool        // buttons whose call is being set up or up
 	targets map[*sipua.Call]string // the target each outgoing call rang
+	rest    hw.LEDState            // the LED between calls: idle, registered or error
 	wg      sync.WaitGroup
 }
 
@@ -90,6 +91,8 @@ func (s *Station) Run(ctx context.Context, q *hw.Queue) {
 		switch e.Kind {
 		case hw.ButtonPressed:
 			s.Press(ctx, e.Name)
+		case hw.DoorOpened, hw.DoorClosed, hw.TamperCleared:
+			s.log.Info(e.Kind.String(), "input", e.Name)
 		case hw.DoorHeldOpen:
 			s.log.Warn("door held open", "event", "door_held_open", "for", e.Duration)
 		case hw.Tamper:
@@ -138,7 +141,7 @@ func (s *Station) Press(ctx context.Context, name string) {
 		call, err := Ring(ctx, d, b.Targets, b.Mode, each, b.RingTimeout)
 		if err != nil {
 			s.log.Info("nobody answered", "button", name, "err", err)
-			s.setLED(hw.LEDIdle)
+			s.setLED(s.restState())
 			return
 		}
 		s.mu.Lock()
@@ -155,6 +158,12 @@ func (s *Station) Press(ctx context.Context, name string) {
 // lock, call states to the LED.
 func (s *Station) SIPEvent(e sipua.Event) {
 	switch e.Name {
+	case sipua.EventRegistered:
+		s.setRest(hw.LEDRegistered)
+	case sipua.EventRegistrationFailed:
+		s.setRest(hw.LEDError)
+	case sipua.EventUnregistered:
+		s.setRest(hw.LEDIdle)
 	case sipua.EventCallRinging:
 		if e.Call.Direction() == "incoming" {
 			s.setLED(hw.LEDRinging)
@@ -162,7 +171,7 @@ func (s *Station) SIPEvent(e sipua.Event) {
 	case sipua.EventCallAnswered:
 		s.setLED(hw.LEDConnected)
 	case sipua.EventCallEnded:
-		s.setLED(hw.LEDIdle)
+		s.setLED(s.restState())
 	case sipua.EventDTMF:
 		s.digit(e.Call, e.Digit)
 	}
@@ -229,6 +238,24 @@ func answerAfter(callInfo string) (time.Duration, bool) {
 		}
 	}
 	return 0, false
+}
+
+// setRest sets the LED state between calls, and shows it unless a call
+// is on.
+func (s *Station) setRest(st hw.LEDState) {
+	s.mu.Lock()
+	s.rest = st
+	idle := len(s.ringing) == 0 && len(s.targets) == 0
+	s.mu.Unlock()
+	if idle {
+		s.setLED(st)
+	}
+}
+
+func (s *Station) restState() hw.LEDState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rest
 }
 
 func (s *Station) setLED(st hw.LEDState) {

@@ -37,6 +37,7 @@ type Config struct {
 	Board   Board    `toml:"board"`
 	Buttons []Button `toml:"button"`
 	Door    Door     `toml:"door"`
+	LED     LED      `toml:"led"`
 	Answer  Answer   `toml:"answer"`
 	HTTP    HTTP     `toml:"http"`
 }
@@ -149,6 +150,9 @@ type Button struct {
 	Ring string `toml:"ring"`
 	// RingTimeout bounds the ringing of each call; default 30s.
 	RingTimeout Duration `toml:"ring_timeout"`
+	// Codes open the door only in calls to this button's targets (the
+	// flat's own codes), beside door.codes.
+	Codes []string `toml:"codes"`
 }
 
 // Door is the [door] table: the relay that opens the door.
@@ -159,6 +163,25 @@ type Door struct {
 	Pulse Duration `toml:"pulse"`
 	// Codes are the DTMF codes that open the door, of 0-9, * and #.
 	Codes []string `toml:"codes"`
+	// HangupAfter, if set, ends the call this long after a code opened
+	// the door.
+	HangupAfter Duration `toml:"hangup_after"`
+	// ContactPin is the door contact's input (a normally closed switch:
+	// open circuit = door open); empty means none. HeldOpen is how long
+	// the door may stay open before door_held_open; default 2m.
+	ContactPin string   `toml:"contact_pin"`
+	HeldOpen   Duration `toml:"held_open"`
+	// TamperPin is the housing's tamper switch (normally closed); empty
+	// means none.
+	TamperPin string `toml:"tamper_pin"`
+}
+
+// LED is the [led] table: the status LED.
+type LED struct {
+	// Pin is the LED's output; empty means no LED.
+	Pin string `toml:"pin"`
+	// ActiveLow lights the LED with a low level.
+	ActiveLow bool `toml:"active_low"`
 }
 
 // Answer is the [answer] table: which incoming calls are taken.
@@ -264,7 +287,7 @@ func defaultConfig() Config {
 		},
 		Audio:  Audio{Source: "null", Sink: "null", Codecs: []string{"PCMU", "PCMA"}, Country: "eu"},
 		Board:  Board{Kind: "auto"},
-		Door:   Door{Pulse: Duration{Duration: 3 * time.Second}},
+		Door:   Door{Pulse: Duration{Duration: 3 * time.Second}, HeldOpen: Duration{Duration: 2 * time.Minute}},
 		Answer: Answer{Code: 403},
 	}
 }
@@ -748,17 +771,25 @@ func (v *validator) buttons(buttons []Button) {
 		}
 		v.oneOf(path+".ring", b.Ring, ringModes)
 		v.duration(path+".ring_timeout", b.RingTimeout, time.Second)
+		v.codes(path+".codes", b.Codes)
+	}
+}
+
+// codes checks DTMF door codes.
+func (v *validator) codes(path string, codes []string) {
+	for i, code := range codes {
+		if code == "" || strings.Trim(code, "0123456789*#") != "" {
+			v.errorf(fmt.Sprintf("%s[%d]", path, i), "%q is not a code of 0-9, * and #", code)
+		}
 	}
 }
 
 // door checks the [door] table.
 func (v *validator) door(d *Door) {
 	v.duration("door.pulse", d.Pulse, time.Millisecond)
-	for i, code := range d.Codes {
-		if code == "" || strings.Trim(code, "0123456789*#") != "" {
-			v.errorf(fmt.Sprintf("door.codes[%d]", i), "%q is not a code of 0-9, * and #", code)
-		}
-	}
+	v.duration("door.hangup_after", d.HangupAfter, 0)
+	v.duration("door.held_open", d.HeldOpen, time.Second)
+	v.codes("door.codes", d.Codes)
 	if len(d.Codes) > 0 && d.RelayPin == "" {
 		v.errorf("door.codes", "set door.relay_pin too, or the codes open nothing")
 	}

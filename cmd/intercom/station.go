@@ -18,6 +18,8 @@ type station struct {
 	*device.Station
 	board   board.Board
 	buttons []*hw.Button
+	inputs  []*hw.Contact // door contact, tamper
+	led     *hw.LED
 	relay   *hw.Relay
 	events  *hw.Queue
 }
@@ -28,7 +30,8 @@ type station struct {
 func newStation(cfg *Config, log *slog.Logger) (*station, error) {
 	s := &station{events: hw.NewQueue(0)}
 	sc := device.StationConfig{Buttons: map[string]device.ButtonTargets{}, Pulse: cfg.Door.Pulse.Duration,
-		AutoAnswer: cfg.Answer.Auto, AnswerDelay: cfg.Answer.Delay.Duration, Log: log}
+		AutoAnswer: cfg.Answer.Auto, AnswerDelay: cfg.Answer.Delay.Duration, Log: log,
+		HangupAfterOpen: cfg.Door.HangupAfter.Duration}
 	for _, b := range cfg.Buttons {
 		mode := device.Parallel
 		if b.Ring == "sequential" {
@@ -36,15 +39,21 @@ func newStation(cfg *Config, log *slog.Logger) (*station, error) {
 		}
 		sc.Buttons[b.Name] = device.ButtonTargets{Targets: b.Targets, Mode: mode, RingTimeout: b.RingTimeout.Duration}
 	}
-	if len(cfg.Door.Codes) > 0 {
-		codes, err := device.NewCodeLock(device.CodeLockConfig{Codes: cfg.Door.Codes})
+	perTarget := map[string][]string{}
+	for _, b := range cfg.Buttons {
+		for _, t := range b.Targets {
+			perTarget[t] = append(perTarget[t], b.Codes...)
+		}
+	}
+	if len(cfg.Door.Codes) > 0 || len(perTarget) > 0 {
+		codes, err := device.NewCodeLock(device.CodeLockConfig{Codes: cfg.Door.Codes, TargetCodes: perTarget})
 		if err != nil {
 			return nil, err
 		}
 		sc.Codes = codes
 	}
 	var err error
-	if len(cfg.Buttons) > 0 || cfg.Door.RelayPin != "" {
+	if len(cfg.Buttons) > 0 || cfg.Door.RelayPin != "" || cfg.Door.ContactPin != "" || cfg.Door.TamperPin != "" || cfg.LED.Pin != "" {
 		err = s.openHardware(cfg, &sc)
 	}
 	s.Station = device.NewStation(sc)
@@ -79,6 +88,34 @@ func (s *station) openHardware(cfg *Config, sc *device.StationConfig) error {
 		}
 		sc.Relay = s.relay
 	}
+	for _, in := range []struct {
+		pin  string
+		open func(hw.ContactConfig) (*hw.Contact, error)
+		name string
+	}{{cfg.Door.ContactPin, hw.NewDoor, "door"}, {cfg.Door.TamperPin, hw.NewTamper, "tamper"}} {
+		if in.pin == "" {
+			continue
+		}
+		pin, err := b.Pin(in.pin)
+		if err != nil {
+			return fmt.Errorf("%s input: %w", in.name, err)
+		}
+		c, err := in.open(hw.ContactConfig{Name: in.name, Pin: pin, HeldOpen: cfg.Door.HeldOpen.Duration, Sink: s.events})
+		if err != nil {
+			return fmt.Errorf("%s input: %w", in.name, err)
+		}
+		s.inputs = append(s.inputs, c)
+	}
+	if cfg.LED.Pin != "" {
+		pin, err := b.Pin(cfg.LED.Pin)
+		if err != nil {
+			return fmt.Errorf("led: %w", err)
+		}
+		if s.led, err = hw.NewLED(hw.LEDConfig{Name: "status", Pin: pin, ActiveLow: cfg.LED.ActiveLow}); err != nil {
+			return fmt.Errorf("led: %w", err)
+		}
+		sc.LED = s.led
+	}
 	return nil
 }
 
@@ -89,6 +126,15 @@ func (s *station) run(ctx context.Context) {
 	for _, b := range s.buttons {
 		wg.Add(1)
 		go func() { defer wg.Done(); defer hw.SafeOnPanic(); _ = b.Run(ctx) }()
+	}
+	for _, c := range s.inputs {
+		wg.Add(1)
+		go func() { defer wg.Done(); defer hw.SafeOnPanic(); _ = c.Run(ctx) }()
+	}
+	if s.led != nil {
+		s.led.SetState(hw.LEDIdle)
+		wg.Add(1)
+		go func() { defer wg.Done(); defer hw.SafeOnPanic(); _ = s.led.Run(ctx) }()
 	}
 	s.Run(ctx, s.events)
 	wg.Wait()
