@@ -39,6 +39,9 @@ type StationConfig struct {
 	// answer-after=N; otherwise they ring until the caller gives up.
 	AutoAnswer  bool
 	AnswerDelay time.Duration
+	// OnDoorOpened, if set, is told the call in which a code opened the
+	// door, to play the confirmation chime in it.
+	OnDoorOpened func(callID string)
 	// LED shows the station's state; nil: none.
 	LED *hw.LED
 	// Log receives the events a user cares about, with stable "event"
@@ -210,6 +213,9 @@ func (s *Station) OpenDoor(why, callID string) {
 	}
 	s.setLED(hw.LEDDoorOpen)
 	s.log.Info("door opened", "event", "door_opened", "by", why, "call_id", callID)
+	if s.cfg.OnDoorOpened != nil && callID != "" {
+		s.cfg.OnDoorOpened(callID)
+	}
 }
 
 // Incoming is the user agent's OnIncoming hook: an incoming call the

@@ -100,10 +100,12 @@ func TestPressCallCodeOpens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var openedIn atomic.Value // the call the chime is cued in
 	st := NewStation(StationConfig{
 		Buttons: map[string]ButtonTargets{"flat1": {Targets: []string{target}, RingTimeout: 10 * time.Second}},
 		Relay:   relay, Codes: codes, HangupAfterOpen: 200 * time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(t.Output(), nil)),
+		OnDoorOpened: func(id string) { openedIn.Store(id) },
+		Log:          slog.New(slog.NewTextHandler(t.Output(), nil)),
 	})
 	var calls atomic.Int32
 	ua, err := sipua.New(sipua.Config{Listen: "127.0.0.1:0", Account: sipua.Account{User: "door"},
@@ -158,6 +160,9 @@ func TestPressCallCodeOpens(t *testing.T) {
 	}
 	if n := calls.Load(); n != 1 {
 		t.Errorf("%d calls placed, want 1", n)
+	}
+	if id, _ := openedIn.Load().(string); id == "" {
+		t.Error("the chime was not cued in the call")
 	}
 	cancel()
 	<-done

@@ -75,7 +75,8 @@ func runStation(args []string, stderr io.Writer) int {
 	defer hw.SafeOnPanic() // a crash leaves the door relay off
 	var calls sync.WaitGroup
 	defer calls.Wait()
-	st, err := newStation(cfg, log)
+	var cue cues
+	st, err := newStation(cfg, log, cue.doorOpened)
 	switch {
 	case st == nil:
 		fmt.Fprintln(stderr, "intercom:", err)
@@ -83,7 +84,7 @@ func runStation(args []string, stderr io.Writer) int {
 	case err != nil:
 		log.Error("no door-station hardware; calls only", "err", err)
 	}
-	uc := uaConfig(cfg, log, &calls)
+	uc := uaConfig(cfg, log, &calls, &cue)
 	onEvent := uc.OnEvent
 	uc.OnEvent = func(e sipua.Event) { onEvent(e); st.SIPEvent(e) }
 	uc.OnIncoming = st.Incoming
@@ -158,7 +159,7 @@ func placeCall(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	var calls sync.WaitGroup
-	uc := uaConfig(cfg, log, &calls)
+	uc := uaConfig(cfg, log, &calls, &cues{})
 	uc.OnIncoming = nil // a one-call tool answers nothing
 	ua, err := sipua.New(uc)
 	var inUse *net.OpError
@@ -217,7 +218,7 @@ func placeCall(args []string, stdout, stderr io.Writer) int {
 // uaConfig maps the [sip], [audio] and [answer] tables on the user
 // agent's config. calls counts the goroutines moving the calls' audio,
 // for the caller to wait for.
-func uaConfig(cfg *Config, log *slog.Logger, calls *sync.WaitGroup) sipua.Config {
+func uaConfig(cfg *Config, log *slog.Logger, calls *sync.WaitGroup, cue *cues) sipua.Config {
 	s := &cfg.SIP
 	uc := sipua.Config{
 		Listen:    s.Listen,
@@ -249,10 +250,12 @@ func uaConfig(cfg *Config, log *slog.Logger, calls *sync.WaitGroup) sipua.Config
 		tones.event(e)
 		if e.Name == sipua.EventCallAnswered {
 			calls.Add(1)
+			ch := cue.add(e.Call.CallID())
 			go func() {
 				defer calls.Done()
+				defer cue.remove(e.Call.CallID())
 				tones.wait(e.Call) // the ringback gives the speaker back
-				callAudio(e.Call, &cfg.Audio, log)
+				callAudio(e.Call, &cfg.Audio, log, ch)
 			}()
 		}
 		if e.Name == sipua.EventCallEnded {

@@ -22,10 +22,14 @@ type recordingDialer struct {
 	targets []string
 }
 
-func (d *recordingDialer) Dial(_ context.Context, target string, _ sipua.DialOptions) (*sipua.Call, error) {
+func (d *recordingDialer) Dial(ctx context.Context, target string, _ sipua.DialOptions) (*sipua.Call, error) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	d.targets = append(d.targets, target)
+	d.mu.Unlock()
+	select { // as long as a call would take to fail
+	case <-ctx.Done():
+	case <-time.After(time.Second):
+	}
 	return nil, errors.New("no network in this test")
 }
 
@@ -60,7 +64,7 @@ pin = "GPIO5"
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := newStation(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	st, err := newStation(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
