@@ -42,6 +42,9 @@ type StationConfig struct {
 	// OnDoorOpened, if set, is told the call in which a code opened the
 	// door, to play the confirmation chime in it.
 	OnDoorOpened func(callID string)
+	// OnAutoAnswer, if set, is told each call the station answered by
+	// itself, to beep in it.
+	OnAutoAnswer func(callID string)
 	// LED shows the station's state; nil: none.
 	LED *hw.LED
 	// Log receives the events a user cares about, with stable "event"
@@ -229,7 +232,11 @@ func (s *Station) Incoming(c *sipua.Call) {
 	if d, ok := answerAfter(c.Header("Call-Info")); ok {
 		delay = min(delay, d)
 	}
-	time.AfterFunc(delay, func() { _ = c.Answer() })
+	time.AfterFunc(delay, func() {
+		if c.Answer() == nil && s.cfg.OnAutoAnswer != nil {
+			s.cfg.OnAutoAnswer(c.CallID())
+		}
+	})
 }
 
 // answerAfter reads the answer-after parameter of a Call-Info value

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"time"
 
 	"intercom/audio"
 	"intercom/audio/aec"
@@ -22,9 +23,11 @@ import (
 // and a frame from the stream to the speaker, so that both stay in step.
 // A device that cannot be opened is replaced by the null device, and a
 // WAV source that ends by silence, so the call goes on either way.
-// A cue (the door opened) mixes the door chime into both directions, so
-// the visitor and the resident hear it.
-func callAudio(c *sipua.Call, a *Audio, log *slog.Logger, cue <-chan struct{}) {
+// A cue mixes a tone into both directions, so the visitor and the
+// resident hear it: the door chime when the door opened, a beep when the
+// station answered by itself, and a warning ten seconds before maxCall
+// (if positive) ends the call.
+func callAudio(c *sipua.Call, a *Audio, log *slog.Logger, cue <-chan tone.Cadence, maxCall time.Duration) {
 	m, ok := c.Media().(*media.Call)
 	if !ok {
 		return
@@ -49,15 +52,26 @@ func callAudio(c *sipua.Call, a *Audio, log *slog.Logger, cue <-chan struct{}) {
 	}()
 	var chime *tone.Tone
 	chimeFrame := make([]int16, n)
+	var warn <-chan time.Time
+	if maxCall > warnBefore {
+		t := time.NewTimer(maxCall - warnBefore)
+		defer t.Stop()
+		warn = t.C
+	}
+	play := func(c tone.Cadence) {
+		var err error
+		if chime, err = tone.New(c, rate); err != nil {
+			log.Warn("tone in the call", "err", err)
+		}
+	}
 	for {
 		select {
 		case <-c.Done():
 			return
-		case <-cue:
-			var err error
-			if chime, err = tone.Chime(rate); err != nil {
-				log.Warn("door chime", "err", err)
-			}
+		case cd := <-cue:
+			play(cd)
+		case <-warn:
+			play(warningCadence)
 		default:
 		}
 		chiming := chime != nil && chime.ReadFrame(chimeFrame) == nil
@@ -99,21 +113,33 @@ func mix(a, b []int16) {
 	}
 }
 
-// cues passes the door-opened cue to the audio loop of the call it
-// happened in.
+// Tones of a call's own: a beep when the station answers by itself, and
+// three short pips that warn of the end of the longest call.
+var (
+	beepCadence    = tone.Cadence{Segments: []tone.Segment{{Freqs: []float64{1000}, Duration: 150 * time.Millisecond}}}
+	warningCadence = tone.Cadence{Segments: []tone.Segment{
+		{Freqs: []float64{1400}, Duration: 100 * time.Millisecond}, {Duration: 150 * time.Millisecond},
+		{Freqs: []float64{1400}, Duration: 100 * time.Millisecond}, {Duration: 150 * time.Millisecond},
+		{Freqs: []float64{1400}, Duration: 100 * time.Millisecond}}}
+)
+
+// warnBefore is how long before the longest call ends its warning plays.
+const warnBefore = 10 * time.Second
+
+// cues passes tones to play to the audio loop of the call they concern.
 type cues struct {
 	mu    sync.Mutex
-	calls map[string]chan struct{}
+	calls map[string]chan tone.Cadence
 }
 
 // add registers a call's audio loop and returns its cue channel.
-func (q *cues) add(callID string) chan struct{} {
+func (q *cues) add(callID string) chan tone.Cadence {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.calls == nil {
-		q.calls = make(map[string]chan struct{})
+		q.calls = make(map[string]chan tone.Cadence)
 	}
-	ch := make(chan struct{}, 1)
+	ch := make(chan tone.Cadence, 1)
 	q.calls[callID] = ch
 	return ch
 }
@@ -124,15 +150,22 @@ func (q *cues) remove(callID string) {
 	delete(q.calls, callID)
 }
 
-// doorOpened cues the chime in the call's audio, if it has any.
-func (q *cues) doorOpened(callID string) {
+// cue plays a tone in the call's audio, if it has any; a tone cued while
+// another waits is dropped.
+func (q *cues) cue(callID string, c tone.Cadence) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	select {
-	case q.calls[callID] <- struct{}{}:
+	case q.calls[callID] <- c:
 	default:
 	}
 }
+
+// doorOpened cues the door chime.
+func (q *cues) doorOpened(callID string) { q.cue(callID, tone.ChimeCadence) }
+
+// answered cues the beep of an automatic answer.
+func (q *cues) answered(callID string) { q.cue(callID, beepCadence) }
 
 // openDevices opens the call's microphone and speaker. One ALSA card for
 // both is opened as a duplex, so that both streams start together; a

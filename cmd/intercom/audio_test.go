@@ -16,7 +16,7 @@ func TestCues(t *testing.T) {
 	var q cues
 	a, b := q.add("a"), q.add("b")
 	q.doorOpened("a")
-	q.doorOpened("a") // a second cue while one waits is dropped, not blocked on
+	q.answered("a") // a second cue while one waits is dropped, not blocked on
 	q.doorOpened("nobody")
 	if len(a) != 1 || len(b) != 0 {
 		t.Errorf("cues waiting: a %d, b %d", len(a), len(b))

@@ -76,7 +76,7 @@ func runStation(args []string, stderr io.Writer) int {
 	var calls sync.WaitGroup
 	defer calls.Wait()
 	var cue cues
-	st, err := newStation(cfg, log, cue.doorOpened)
+	st, err := newStation(cfg, log, cue.doorOpened, cue.answered)
 	switch {
 	case st == nil:
 		fmt.Fprintln(stderr, "intercom:", err)
@@ -255,7 +255,7 @@ func uaConfig(cfg *Config, log *slog.Logger, calls *sync.WaitGroup, cue *cues) s
 				defer calls.Done()
 				defer cue.remove(e.Call.CallID())
 				tones.wait(e.Call) // the ringback gives the speaker back
-				callAudio(e.Call, &cfg.Audio, log, ch)
+				callAudio(e.Call, &cfg.Audio, log, ch, cfg.SIP.MaxCallDuration.Duration)
 			}()
 		}
 		if e.Name == sipua.EventCallEnded {

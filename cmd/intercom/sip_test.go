@@ -288,3 +288,39 @@ func TestBusyTone(t *testing.T) {
 		t.Errorf("%d frames of 425 Hz tone, want the busy cadence", tone)
 	}
 }
+
+// TestCallEndWarning: ten seconds before the longest call ends, three
+// 1400 Hz pips play in the call; here they reach the speaker WAV.
+func TestCallEndWarning(t *testing.T) {
+	port, done := startSipp(t, "uas")
+	out := filepath.Join(t.TempDir(), "speaker.wav")
+	cfg := writeConfig(t, fmt.Sprintf("[sip]\nlisten = \"127.0.0.1:0\"\nuser = \"door\"\nmax_call_duration = \"10300ms\"\n[audio]\nsink = \"wav:%s\"\n", out))
+	var stdout, stderr syncBuffer
+	if code := run([]string{"call", "--config", cfg, "--hangup-after", "1s", fmt.Sprintf("sip:flat@127.0.0.1:%d", port)}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	if err := waitSipp(t, done); err != nil {
+		t.Errorf("sipp: %v", err)
+	}
+	rec, err := wav.Open(out, 8000, wav.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	frame := make([]int16, 160)
+	pips := 0
+	for rec.ReadFrame(frame) == nil {
+		crossings := 0
+		for j := 1; j < len(frame); j++ {
+			if (frame[j-1] < 0) != (frame[j] < 0) {
+				crossings++
+			}
+		}
+		if crossings >= 50 && crossings <= 62 { // 1400 Hz: 56 a frame
+			pips++
+		}
+	}
+	if pips < 6 { // 3 pips of 100 ms
+		t.Errorf("%d frames of the 1400 Hz warning, want the three pips", pips)
+	}
+}

@@ -27,12 +27,13 @@ type station struct {
 // newStation opens the board and its peripherals. Without a usable board
 // the station still answers and places calls, with no buttons or relay;
 // the error says why.
-// doorOpened is told the call in which a code opened the door.
-func newStation(cfg *Config, log *slog.Logger, doorOpened func(callID string)) (*station, error) {
+// doorOpened is told the call in which a code opened the door, and
+// autoAnswered each call the station answered by itself.
+func newStation(cfg *Config, log *slog.Logger, doorOpened, autoAnswered func(callID string)) (*station, error) {
 	s := &station{events: hw.NewQueue(0)}
 	sc := device.StationConfig{Buttons: map[string]device.ButtonTargets{}, Pulse: cfg.Door.Pulse.Duration,
 		AutoAnswer: cfg.Answer.Auto, AnswerDelay: cfg.Answer.Delay.Duration, Log: log,
-		HangupAfterOpen: cfg.Door.HangupAfter.Duration, OnDoorOpened: doorOpened}
+		HangupAfterOpen: cfg.Door.HangupAfter.Duration, OnDoorOpened: doorOpened, OnAutoAnswer: autoAnswered}
 	for _, b := range cfg.Buttons {
 		mode := device.Parallel
 		if b.Ring == "sequential" {
