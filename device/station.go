@@ -223,20 +223,36 @@ func (s *Station) OpenDoor(why, callID string) {
 
 // Incoming is the user agent's OnIncoming hook: an incoming call the
 // policy allowed is answered automatically when the station is an
-// auto-answer appliance.
+// auto-answer appliance, after AnswerDelay; and whenever the caller asks
+// for it with Call-Info answer-after=N or an Alert-Info auto-answer hint
+// (intercom and paging calls from a PBX), after what it asks.
 func (s *Station) Incoming(c *sipua.Call) {
-	if !s.cfg.AutoAnswer {
-		return
+	delay, hinted := answerAfter(c.Header("Call-Info"))
+	if !hinted && autoAnswerAlert(c.Header("Alert-Info")) {
+		delay, hinted = 0, true
 	}
-	delay := s.cfg.AnswerDelay
-	if d, ok := answerAfter(c.Header("Call-Info")); ok {
-		delay = min(delay, d)
+	switch {
+	case s.cfg.AutoAnswer && hinted:
+		delay = min(delay, s.cfg.AnswerDelay)
+	case s.cfg.AutoAnswer:
+		delay = s.cfg.AnswerDelay
+	case !hinted:
+		return // it rings until the caller gives up
 	}
 	time.AfterFunc(delay, func() {
 		if c.Answer() == nil && s.cfg.OnAutoAnswer != nil {
 			s.cfg.OnAutoAnswer(c.CallID())
 		}
 	})
+}
+
+// autoAnswerAlert reports whether an Alert-Info value asks to answer at
+// once, as PBXs and phones write it: info=alert-autoanswer, or the
+// "Ring Answer" and "auto answer" forms of Polycom and Yealink.
+func autoAnswerAlert(v string) bool {
+	v = strings.ToLower(v)
+	return strings.Contains(v, "alert-autoanswer") || strings.Contains(v, "ring answer") ||
+		strings.Contains(v, "auto answer") || strings.Contains(v, "autoanswer")
 }
 
 // answerAfter reads the answer-after parameter of a Call-Info value

@@ -229,3 +229,17 @@ func TestAutoAnswer(t *testing.T) {
 		caller.Close()
 	}
 }
+
+func TestAutoAnswerAlert(t *testing.T) {
+	for in, want := range map[string]bool{
+		"<http://127.0.0.1>;info=alert-autoanswer": true,
+		"Ring Answer":              true,
+		"<sip:x>;info=auto answer": true,
+		"<http://pbx/ring2.wav>":   false,
+		"":                         false,
+	} {
+		if got := autoAnswerAlert(in); got != want {
+			t.Errorf("autoAnswerAlert(%q) = %v", in, got)
+		}
+	}
+}

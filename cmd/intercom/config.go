@@ -196,6 +196,12 @@ type Answer struct {
 	Allow []string `toml:"allow"`
 	// Code is the response to calls not allowed, 400-699; default 403.
 	Code int `toml:"code"`
+	// Users, when set, are the callers who may call the station at all,
+	// user name to password: every incoming INVITE is challenged with
+	// Digest, and one that cannot answer is refused 401 before allow is
+	// looked at (a door station's microphone must not be a bug for
+	// strangers).
+	Users map[string]string `toml:"users"`
 
 	uris []message.URI  // the SIP URI patterns of Allow
 	nets []netip.Prefix // the IP patterns of Allow
@@ -798,6 +804,11 @@ func (v *validator) door(d *Door) {
 // answer checks the [answer] table and parses its patterns.
 func (v *validator) answer(a *Answer) {
 	v.duration("answer.delay", a.Delay, 0)
+	for user, password := range a.Users {
+		if user == "" || password == "" {
+			v.errorf("answer.users", "user %q needs a name and a password", user)
+		}
+	}
 	for i, pat := range a.Allow {
 		path := fmt.Sprintf("answer.allow[%d]", i)
 		lower := strings.ToLower(pat)

@@ -264,6 +264,12 @@ func uaConfig(cfg *Config, log *slog.Logger, calls *sync.WaitGroup, cue *cues) s
 		}
 	}
 	a := &cfg.Answer
+	if len(a.Users) > 0 {
+		uc.InboundAuth = func(user string) (string, bool) {
+			p, ok := a.Users[user]
+			return p, ok
+		}
+	}
 	uc.Policy = func(c *sipua.Call) int {
 		from, err := message.ParseURI([]byte(c.Remote()))
 		if err != nil || !a.Allows(&from, c.Source().Addr()) {

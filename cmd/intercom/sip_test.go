@@ -124,16 +124,19 @@ func TestCallCommand(t *testing.T) {
 // stops the station with status 0, and the JSON log has the events.
 func TestRunCommand(t *testing.T) {
 	for _, tc := range []struct {
-		name, allow string
-		answered    bool
+		name, allow, extra string
+		answered           bool
+		logged             string // for a refused call
 	}{
-		{"allowed", "127.0.0.1/32", true},
-		{"refused", "192.0.2.0/24", false},
+		{"allowed", "127.0.0.1/32", "", true, ""},
+		{"refused", "192.0.2.0/24", "", false, `"code":403`},
+		// sipp has no password: the station's Digest challenge stops it.
+		{"challenged", "127.0.0.1/32", "users = { concierge = \"s3cret\" }\n", false, `"msg":"incoming call challenged"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			port := peertest.FreePort(t, "udp")
 			cfg := writeConfig(t, fmt.Sprintf("[sip]\nlisten = \"127.0.0.1:%d\"\nuser = \"door\"\n"+
-				"[answer]\nauto = true\ndelay = \"100ms\"\nallow = [%q]\n", port, tc.allow))
+				"[answer]\nauto = true\ndelay = \"100ms\"\nallow = [%q]\n%s", port, tc.allow, tc.extra))
 			var out, logs syncBuffer
 			status := make(chan int, 1)
 			go func() {
@@ -153,7 +156,7 @@ func TestRunCommand(t *testing.T) {
 					}
 				}
 			} else {
-				waitLog(t, &logs, `"code":403`)
+				waitLog(t, &logs, tc.logged)
 			}
 			if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
 				t.Fatal(err)
