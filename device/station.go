@@ -20,6 +20,9 @@ type ButtonTargets struct {
 	// whole list (and each one, in turn, gets RingTimeout / len(Targets)).
 	Mode        RingMode
 	RingTimeout time.Duration
+	// Fallback are rung, all at once, for another RingTimeout when no
+	// target answered (a concierge, a neighbour, a mobile).
+	Fallback []string
 }
 
 // StationConfig is the door station's behaviour.
@@ -145,6 +148,10 @@ func (s *Station) Press(ctx context.Context, name string) {
 			each = b.RingTimeout / time.Duration(len(b.Targets))
 		}
 		call, err := Ring(ctx, d, b.Targets, b.Mode, each, b.RingTimeout)
+		if err != nil && len(b.Fallback) > 0 && ctx.Err() == nil {
+			s.log.Info("nobody answered; ringing the fallback", "button", name, "err", err)
+			call, err = Ring(ctx, d, b.Fallback, Parallel, 0, b.RingTimeout)
+		}
 		if err != nil {
 			s.log.Info("nobody answered", "button", name, "err", err)
 			s.setLED(s.restState())

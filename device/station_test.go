@@ -243,3 +243,44 @@ func TestAutoAnswerAlert(t *testing.T) {
 		}
 	}
 }
+
+// TestFallback: when the flat does not answer within the ring time, the
+// button's fallback (the concierge) is rung and answers.
+func TestFallback(t *testing.T) {
+	flat, flatEnded := phone(t, "flat1", func(*sipua.Call) {}) // rings, nobody home
+	concierge, _ := phone(t, "concierge", func(c *sipua.Call) { _ = c.Answer() })
+	ua := station(t)
+	answered := make(chan string, 1)
+	st := NewStation(StationConfig{Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Buttons: map[string]ButtonTargets{"flat1": {Targets: []string{flat}, RingTimeout: 500 * time.Millisecond, Fallback: []string{concierge}}}})
+	st.Attach(dialerFunc(func(ctx context.Context, target string, o sipua.DialOptions) (*sipua.Call, error) {
+		c, err := ua.Dial(ctx, target, o)
+		if err == nil {
+			go func() {
+				select {
+				case <-c.Answered():
+					answered <- c.Remote()
+				case <-c.Done():
+				}
+			}()
+		}
+		return c, err
+	}))
+	st.Press(context.Background(), "flat1")
+	endedWith(t, flatEnded, 487)
+	select {
+	case who := <-answered:
+		if who != concierge {
+			t.Errorf("answered by %s, want the concierge", who)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the fallback did not answer")
+	}
+}
+
+// dialerFunc makes a function a Dialer.
+type dialerFunc func(context.Context, string, sipua.DialOptions) (*sipua.Call, error)
+
+func (f dialerFunc) Dial(ctx context.Context, target string, o sipua.DialOptions) (*sipua.Call, error) {
+	return f(ctx, target, o)
+}

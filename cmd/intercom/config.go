@@ -153,6 +153,8 @@ type Button struct {
 	// Codes open the door only in calls to this button's targets (the
 	// flat's own codes), beside door.codes.
 	Codes []string `toml:"codes"`
+	// Fallback are SIP URIs rung, all at once, when no target answered.
+	Fallback []string `toml:"fallback"`
 }
 
 // Door is the [door] table: the relay that opens the door.
@@ -778,6 +780,9 @@ func (v *validator) buttons(buttons []Button) {
 		v.oneOf(path+".ring", b.Ring, ringModes)
 		v.duration(path+".ring_timeout", b.RingTimeout, time.Second)
 		v.codes(path+".codes", b.Codes)
+		for j, f := range b.Fallback {
+			v.sipURI(fmt.Sprintf("%s.fallback[%d]", path, j), f)
+		}
 	}
 }
 

@@ -280,11 +280,11 @@ func uaConfig(cfg *Config, log *slog.Logger, calls *sync.WaitGroup, cue *cues) s
 	return uc
 }
 
-// maxTargets is the most targets one button rings.
+// maxTargets is the most targets one button rings at once.
 func maxTargets(cfg *Config) int {
 	n := 1
 	for _, b := range cfg.Buttons {
-		n = max(n, len(b.Targets))
+		n = max(n, len(b.Targets), len(b.Fallback))
 	}
 	return n
 }

@@ -39,7 +39,8 @@ func newStation(cfg *Config, log *slog.Logger, doorOpened, autoAnswered func(cal
 		if b.Ring == "sequential" {
 			mode = device.Sequential
 		}
-		sc.Buttons[b.Name] = device.ButtonTargets{Targets: b.Targets, Mode: mode, RingTimeout: b.RingTimeout.Duration}
+		sc.Buttons[b.Name] = device.ButtonTargets{Targets: b.Targets, Mode: mode, RingTimeout: b.RingTimeout.Duration,
+			Fallback: b.Fallback}
 	}
 	perTarget := map[string][]string{}
 	for _, b := range cfg.Buttons {
