@@ -48,6 +48,11 @@ type StationConfig struct {
 	// OnAutoAnswer, if set, is told each call the station answered by
 	// itself, to beep in it.
 	OnAutoAnswer func(callID string)
+	// OnEvent, if set, receives every event the station logs with an
+	// "event" name (button_pressed, door_opened, door_code_rejected,
+	// door_held_open, tamper), for the HTTP and MQTT hooks; it must not
+	// block.
+	OnEvent func(Event)
 	// LED shows the station's state; nil: none.
 	LED *hw.LED
 	// Log receives the events a user cares about, with stable "event"
@@ -103,9 +108,9 @@ func (s *Station) Run(ctx context.Context, q *hw.Queue) {
 		case hw.DoorOpened, hw.DoorClosed, hw.TamperCleared:
 			s.log.Info(e.Kind.String(), "input", e.Name)
 		case hw.DoorHeldOpen:
-			s.log.Warn("door held open", "event", "door_held_open", "for", e.Duration)
+			s.emit(slog.LevelWarn, "door held open", "door_held_open", "for", e.Duration.String())
 		case hw.Tamper:
-			s.log.Warn("tamper", "event", "tamper", "input", e.Name)
+			s.emit(slog.LevelWarn, "tamper", "tamper", "input", e.Name)
 		}
 	}
 }
@@ -114,7 +119,7 @@ func (s *Station) Run(ctx context.Context, q *hw.Queue) {
 // unless its call is still ringing or up (a second press starts no
 // second call). It returns at once; the call goes on in the background.
 func (s *Station) Press(ctx context.Context, name string) {
-	s.log.Info("button pressed", "event", "button_pressed", "button", name)
+	s.emit(slog.LevelInfo, "button pressed", "button_pressed", "button", name)
 	b, ok := s.cfg.Buttons[name]
 	s.mu.Lock()
 	d := s.dialer
@@ -206,9 +211,9 @@ func (s *Station) digit(c *sipua.Call, digit string) {
 			time.AfterFunc(d, c.Hangup)
 		}
 	case CodeWrong:
-		s.log.Warn("wrong door code", "event", "door_code_rejected", "call_id", c.CallID(), "remote", c.Remote())
+		s.emit(slog.LevelWarn, "wrong door code", "door_code_rejected", "call_id", c.CallID(), "remote", c.Remote())
 	case CodeLocked:
-		s.log.Warn("door code locked out", "event", "door_code_rejected", "call_id", c.CallID(), "remote", c.Remote(), "locked", true)
+		s.emit(slog.LevelWarn, "door code locked out", "door_code_rejected", "call_id", c.CallID(), "remote", c.Remote(), "locked", "true")
 	}
 }
 
@@ -222,7 +227,7 @@ func (s *Station) OpenDoor(why, callID string) {
 		return
 	}
 	s.setLED(hw.LEDDoorOpen)
-	s.log.Info("door opened", "event", "door_opened", "by", why, "call_id", callID)
+	s.emit(slog.LevelInfo, "door opened", "door_opened", "by", why, "call_id", callID)
 	if s.cfg.OnDoorOpened != nil && callID != "" {
 		s.cfg.OnDoorOpened(callID)
 	}
@@ -292,6 +297,31 @@ func (s *Station) restState() hw.LEDState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.rest
+}
+
+// Event is something the station did or saw that a user cares about.
+type Event struct {
+	// Name is the stable event name.
+	Name string
+	// Time is when it happened.
+	Time time.Time
+	// Attrs are its details, as key-value pairs ("button": "flat1").
+	Attrs map[string]string
+}
+
+// emit logs an event under its stable name and hands it to the hook;
+// kv are key-value string pairs.
+func (s *Station) emit(level slog.Level, msg, name string, kv ...string) {
+	attrs := []any{"event", name}
+	e := Event{Name: name, Time: time.Now(), Attrs: make(map[string]string, len(kv)/2)}
+	for i := 0; i+1 < len(kv); i += 2 {
+		attrs = append(attrs, kv[i], kv[i+1])
+		e.Attrs[kv[i]] = kv[i+1]
+	}
+	s.log.Log(context.Background(), level, msg, attrs...)
+	if s.cfg.OnEvent != nil {
+		s.cfg.OnEvent(e)
+	}
 }
 
 func (s *Station) setLED(st hw.LEDState) {

@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -101,11 +103,20 @@ func TestPressCallCodeOpens(t *testing.T) {
 		t.Fatal(err)
 	}
 	var openedIn atomic.Value // the call the chime is cued in
+	var names struct {
+		sync.Mutex
+		list []string
+	}
 	st := NewStation(StationConfig{
 		Buttons: map[string]ButtonTargets{"flat1": {Targets: []string{target}, RingTimeout: 10 * time.Second}},
 		Relay:   relay, Codes: codes, HangupAfterOpen: 200 * time.Millisecond,
 		OnDoorOpened: func(id string) { openedIn.Store(id) },
-		Log:          slog.New(slog.NewTextHandler(t.Output(), nil)),
+		OnEvent: func(e Event) {
+			names.Lock()
+			names.list = append(names.list, e.Name)
+			names.Unlock()
+		},
+		Log: slog.New(slog.NewTextHandler(t.Output(), nil)),
 	})
 	var calls atomic.Int32
 	ua, err := sipua.New(sipua.Config{Listen: "127.0.0.1:0", Account: sipua.Account{User: "door"},
@@ -164,6 +175,11 @@ func TestPressCallCodeOpens(t *testing.T) {
 	if id, _ := openedIn.Load().(string); id == "" {
 		t.Error("the chime was not cued in the call")
 	}
+	names.Lock()
+	if got := strings.Join(names.list, " "); got != "button_pressed door_opened button_pressed" {
+		t.Errorf("events %q", got)
+	}
+	names.Unlock()
 	cancel()
 	<-done
 }
