@@ -300,3 +300,62 @@ type dialerFunc func(context.Context, string, sipua.DialOptions) (*sipua.Call, e
 func (f dialerFunc) Dial(ctx context.Context, target string, o sipua.DialOptions) (*sipua.Call, error) {
 	return f(ctx, target, o)
 }
+
+// TestWrongCodesLockOut: the flat's phone types three wrong codes and
+// then the right one: the third locks the door out, so the right code no
+// longer opens it, and each wrong code is an event.
+func TestWrongCodesLockOut(t *testing.T) {
+	target, _ := flatPhone(t, "9#8#7#1#")
+	sim := board.NewSim()
+	defer sim.Close()
+	relayPin, err := sim.Pin("GPIO27")
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay, err := hw.NewRelay(hw.RelayConfig{Name: "door", Pin: relayPin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	codes, err := NewCodeLock(CodeLockConfig{Codes: []string{"1#"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rejected := make(chan Event, 8)
+	st := NewStation(StationConfig{Relay: relay, Codes: codes, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Buttons: map[string]ButtonTargets{"flat1": {Targets: []string{target}, RingTimeout: 10 * time.Second}},
+		OnEvent: func(e Event) {
+			if e.Name == "door_code_rejected" {
+				rejected <- e
+			}
+		}})
+	ua, err := sipua.New(sipua.Config{Listen: "127.0.0.1:0", Account: sipua.Account{User: "door"},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), NewMedia: withMedia, OnEvent: st.SIPEvent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ua.Close()
+	st.Attach(ua)
+	st.Press(context.Background(), "flat1")
+	for i := range 3 {
+		select {
+		case e := <-rejected:
+			if locked := e.Attrs["locked"] == "true"; locked != (i == 2) {
+				t.Errorf("wrong code %d: locked %v", i+1, locked)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %d wrong codes reported", i)
+		}
+	}
+	select { // the right code, typed while locked out
+	case e := <-rejected:
+		if e.Attrs["locked"] != "true" {
+			t.Errorf("the right code after the lockout: %+v", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the code typed while locked out was not reported")
+	}
+	if s := relay.State(); s.Pulses != 0 {
+		t.Errorf("the relay pulsed %d times during a lockout", s.Pulses)
+	}
+}
