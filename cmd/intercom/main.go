@@ -27,6 +27,8 @@ Usage:
   intercom <command> [arguments]
 
 Commands:
+  demo                         see it work: a simulated station calls a phone
+                               on this machine, which opens the door
   run --config FILE            run the station until SIGTERM or SIGINT
   call --config FILE [--hangup-after DURATION] URI
                                place one call, print a JSON summary
@@ -38,8 +40,7 @@ Commands:
   help                         print this help
 
 run and call also take --log-format text|json and --log-level LEVEL.
-More commands (demo) arrive as the firmware's parts land;
-see README.md.
+See README.md.
 `
 
 func main() {
@@ -61,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runStation(args[1:], stderr)
 	case "call":
 		return placeCall(args[1:], stdout, stderr)
+	case "demo":
+		return runDemo(args[1:], stdout, stderr)
 	case "aec":
 		return echoCancel(args[1:], stdout, stderr)
 	case "devices":

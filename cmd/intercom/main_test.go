@@ -50,3 +50,19 @@ func TestDevices(t *testing.T) {
 		t.Errorf("devices with an argument: exit %d, want 2", code)
 	}
 }
+
+// TestDemo: "intercom demo" runs on a machine with no hardware and no
+// server: the simulated station calls the demo's phone, the door opens,
+// and it says so.
+func TestDemo(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"demo"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	}
+	for _, want := range []string{"button_pressed", "call_answered", "digit=# source=rfc4733", "door_opened", "call_ended",
+		"summary: answered true, door opened true"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in the demo's output:\n%s", want, out.String())
+		}
+	}
+}

@@ -72,6 +72,13 @@ func runStation(args []string, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	return serve(ctx, cfg, log, stderr, nil)
+}
+
+// serve runs the station of cfg until ctx ends: the board and its
+// peripherals, the user agent, the calls' audio. ready, if not nil, is
+// called once everything runs.
+func serve(ctx context.Context, cfg *Config, log *slog.Logger, stderr io.Writer, ready func(*sipua.UA, *station)) int {
 	defer hw.SafeOnPanic() // a crash leaves the door relay off
 	var calls sync.WaitGroup
 	defer calls.Wait()
@@ -100,6 +107,9 @@ func runStation(args []string, stderr io.Writer) int {
 	defer func() { <-stationDone }()
 	log.Info("station started", "listen", ua.Addr().String(), "user", cfg.SIP.User, "domain", cfg.SIP.Domain,
 		"buttons", len(cfg.Buttons))
+	if ready != nil {
+		ready(ua, st)
+	}
 	if err := ua.Run(ctx); err != nil {
 		log.Error("stopped", "err", err)
 		return 1
