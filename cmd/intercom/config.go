@@ -58,10 +58,12 @@ type SIP struct {
 	AuthUser string `toml:"auth_user"`
 	// Domain is the registrar and domain; empty means direct IP calls only.
 	Domain string `toml:"domain"`
-	// Password is the digest password, as written or read from PasswordFile
-	// (without its trailing newline). Setting both is an error.
+	// Password is the digest password, as written, or read from
+	// PasswordFile (without its trailing newline), or from the environment
+	// variable PasswordEnv names. Setting more than one is an error.
 	Password     string `toml:"password"`
 	PasswordFile string `toml:"password_file"`
+	PasswordEnv  string `toml:"password_env"`
 	// OutboundProxy is a SIP URI every request is sent to; optional.
 	OutboundProxy string `toml:"outbound_proxy"`
 	// RegisterExpires is the registration lifetime asked for; default 600s.
@@ -655,6 +657,13 @@ func (v *validator) sip(s *SIP) {
 			if s.Password == "" {
 				v.errorf("sip.password_file", "%s is empty", s.PasswordFile)
 			}
+		}
+	}
+	if s.PasswordEnv != "" {
+		if s.Password != "" {
+			v.errorf("sip.password_env", "set one of sip.password, sip.password_file and sip.password_env")
+		} else if s.Password = os.Getenv(s.PasswordEnv); s.Password == "" {
+			v.errorf("sip.password_env", "the environment variable %s is empty or not set", s.PasswordEnv)
 		}
 	}
 	if s.OutboundProxy != "" {

@@ -502,3 +502,20 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// TestExampleConfig: the commented example in the repository is a valid
+// config, with its password from the environment.
+func TestExampleConfig(t *testing.T) {
+	t.Setenv("INTERCOM_SIP_PASSWORD", "from-env")
+	cfg, err := loadConfig("../../intercom.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SIP.Password != "from-env" || len(cfg.Buttons) != 1 || cfg.Door.RelayPin != "GPIO27" {
+		t.Errorf("example read as %+v", cfg.SIP)
+	}
+	t.Setenv("INTERCOM_SIP_PASSWORD", "")
+	if _, err := loadConfig("../../intercom.example.toml"); err == nil || !strings.Contains(err.Error(), "sip.password_env") {
+		t.Errorf("unset password variable: %v", err)
+	}
+}
