@@ -274,6 +274,11 @@ func TestBridgeWithMosquitto(t *testing.T) {
 	obs.publish(base+"/call/set", "HANGUP")
 	waitAction(t, st, "hangup")
 
+	// Home Assistant's birth message asks for the discovery again.
+	n = obs.len()
+	obs.publish("homeassistant/status", "online")
+	obs.waitFor(n, "homeassistant/sensor/door1/call/config", "")
+
 	// Reconnect after the broker restarts (no persistence: the retained
 	// state is gone, so the bridge must publish it again).
 	broker.stop()

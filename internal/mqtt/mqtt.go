@@ -110,7 +110,8 @@ type bridge struct {
 	door   string
 	call   string
 	cm     *autopaho.ConnectionManager
-	upWG   sync.WaitGroup
+	upWG   sync.WaitGroup // goroutines started by goUp
+	closed bool           // under mu: goUp starts nothing more
 	upCtx  context.Context
 	upStop context.CancelFunc
 }
@@ -223,11 +224,7 @@ func (b *bridge) clientConfig() autopaho.ClientConfig {
 			b.mu.Lock()
 			b.cm = cm
 			b.mu.Unlock()
-			b.upWG.Add(1)
-			go func() {
-				defer b.upWG.Done()
-				b.onUp(cm)
-			}()
+			b.goUp(func() { b.onUp(cm) })
 		},
 		OnConnectError: func(err error) {
 			b.log.Warn("mqtt connect failed", "broker", b.url.Redacted(), "err", err)
@@ -300,8 +297,26 @@ func (b *bridge) run(ctx context.Context) error {
 	if err := cm.Disconnect(bye); err != nil {
 		b.log.Warn("mqtt disconnect", "err", err)
 	}
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
 	b.upWG.Wait()
 	return nil
+}
+
+// goUp runs fn on its own goroutine, owned by run, unless run is finishing.
+// paho's callbacks must not block, so they hand their work to goUp.
+func (b *bridge) goUp(fn func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return
+	}
+	b.upWG.Add(1)
+	go func() {
+		defer b.upWG.Done()
+		fn()
+	}()
 }
 
 // onUp runs after every (re)connection: subscribe to the commands, announce
@@ -349,13 +364,11 @@ func (b *bridge) onPublish(pr paho.PublishReceived) (bool, error) {
 	if b.cfg.Discovery && c.topic == b.cfg.DiscoveryPrefix+"/status" {
 		if strings.TrimSpace(c.payload) == Online {
 			// Home Assistant restarted: announce again.
-			b.upWG.Add(1)
-			go func() {
-				defer b.upWG.Done()
+			b.goUp(func() {
 				ctx, cancel := context.WithTimeout(b.upCtx, opTimeout)
 				defer cancel()
 				b.announce(ctx)
-			}()
+			})
 		}
 		return true, nil
 	}
