@@ -8,6 +8,8 @@
 #   make lint      gofmt, go vet, staticcheck
 #   make fuzz      each fuzz target of FUZZPKGS for FUZZTIME (default 30s)
 #   make deps      install the Debian packages the tests need (as root)
+#   make install   binary, unit and example config under $(DESTDIR) (as root)
+#   make deb       bin/intercom_<version>_arm64.deb; make test-deb checks it
 
 GO          ?= go
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -26,7 +28,7 @@ HAVE_BENCH  := $(wildcard bench/go.mod)
 # Debian packages the tests need, as COMMAND:PACKAGE pairs.
 DEB_TOOLS   := qemu-aarch64-static:qemu-user-static file:file sipp:sip-tester \
                baresip:baresip-core kamailio:kamailio sip-options:sofia-sip-bin \
-               dnsmasq:dnsmasq-base
+               dnsmasq:dnsmasq-base systemd-analyze:systemd
 
 # install-debs installs the Debian packages of the COMMAND:PACKAGE pairs in $(1)
 # whose command is missing: as root it runs apt-get; otherwise it prints the one
@@ -63,7 +65,8 @@ apt-get update -qq || exit 1; \
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null || exit 1
 endef
 
-.PHONY: all build arm64 test test-native test-arm64 bench lint fuzz deps clean oto-deps test-oto build-oto
+.PHONY: all build arm64 test test-native test-arm64 bench lint fuzz deps clean oto-deps test-oto build-oto \
+	install deb test-deb
 
 all: build
 
@@ -152,6 +155,53 @@ test-oto: oto-deps
 # A dynamically linked firmware with the oto playback device.
 build-oto: oto-deps
 	CGO_ENABLED=1 $(GO) build -trimpath -tags oto -ldflags '$(LDFLAGS)' -o bin/intercom-oto ./cmd/intercom
+
+# install puts BIN (the host build by default; BIN=bin/intercom-linux-arm64
+# for the board) at $(DESTDIR)/usr/bin/intercom, the unit and the gpio udev
+# rule under $(DESTDIR)/lib, and EXAMPLE_CONFIG at
+# $(DESTDIR)/etc/intercom/intercom.toml unless a config is there already.
+# The intercom user and groups come from packaging/debian/postinst (the .deb
+# runs it; after a bare make install run `sh packaging/debian/postinst
+# configure` as root).
+DESTDIR        ?=
+BIN            ?= bin/intercom
+EXAMPLE_CONFIG ?= $(firstword $(wildcard intercom.example.toml cmd/intercom/testdata/config/example.toml) \
+                  cmd/intercom/testdata/config/full.toml)
+
+install: $(if $(filter bin/intercom,$(BIN)),build)
+	@test -x "$(BIN)" || { echo "error: no $(BIN); make build, or make arm64 and BIN=bin/intercom-linux-arm64" >&2; exit 1; }
+	install -D -m 755 $(BIN) $(DESTDIR)/usr/bin/intercom
+	install -D -m 644 systemd/intercom.service $(DESTDIR)/lib/systemd/system/intercom.service
+	install -D -m 644 packaging/60-intercom-gpio.rules $(DESTDIR)/lib/udev/rules.d/60-intercom-gpio.rules
+	@if [ -e "$(DESTDIR)/etc/intercom/intercom.toml" ]; then \
+		echo "$(DESTDIR)/etc/intercom/intercom.toml exists: left as it is"; \
+	else \
+		echo "install -D -m 640 $(EXAMPLE_CONFIG) $(DESTDIR)/etc/intercom/intercom.toml"; \
+		install -D -m 640 $(EXAMPLE_CONFIG) $(DESTDIR)/etc/intercom/intercom.toml; \
+	fi
+
+# deb stages make install of the arm64 binary in bin/deb and builds
+# bin/intercom_<version>_arm64.deb with dpkg-deb. A Debian version starts
+# with a digit and has no '-' without a revision: v1.2.0-3-gabc becomes
+# 1.2.0+3+gabc, an untagged 4cc60af becomes 0.0~git4cc60af.
+DEB_VERSION ?= $(shell printf '%s' '$(VERSION)' | sed -e '/^v\{0,1\}[0-9][0-9]*\./!s/^/0.0~git/' \
+                 -e 's/^v\([0-9]\)/\1/' -e 's/[^A-Za-z0-9.+~]/+/g')
+DEB         := bin/intercom_$(DEB_VERSION)_arm64.deb
+DEB_ROOT    := bin/deb
+
+deb: arm64
+	rm -rf $(DEB_ROOT)
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(DEB_ROOT) BIN=bin/intercom-linux-arm64
+	install -d -m 755 $(DEB_ROOT)/DEBIAN
+	install -m 755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm $(DEB_ROOT)/DEBIAN/
+	install -m 644 packaging/debian/conffiles $(DEB_ROOT)/DEBIAN/
+	sed -e 's/@VERSION@/$(DEB_VERSION)/' \
+		-e "s/@INSTALLED_SIZE@/$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)/" \
+		packaging/debian/control >$(DEB_ROOT)/DEBIAN/control
+	dpkg-deb --root-owner-group --build $(DEB_ROOT) $(DEB)
+
+test-deb: deb
+	packaging/test-deb.sh $(DEB) $(DEB_VERSION)
 
 clean:
 	rm -rf bin
