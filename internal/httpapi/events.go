@@ -36,7 +36,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	// The server's write timeout is for ordinary answers; a stream gets a
 	// fresh deadline per write instead, so a stuck client is still dropped.
 	write := func(b []byte) bool {
-		_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		_ = rc.SetWriteDeadline(time.Now().Add(s.timeouts.streamWrite))
 		if _, err := w.Write(b); err != nil {
 			return false
 		}

@@ -236,3 +236,23 @@ func TestHubNeverBlocks(t *testing.T) {
 		t.Error("NewHub(0) buffer")
 	}
 }
+
+func TestEventsOutliveServerTimeouts(t *testing.T) {
+	st := newFakeStation()
+	_, base := startServer(t, Config{Station: st}, func(s *Server) {
+		s.heartbeat = 20 * time.Millisecond
+		s.timeouts = timeouts{readHeader: 100 * time.Millisecond, read: 100 * time.Millisecond,
+			write: 100 * time.Millisecond, idle: 100 * time.Millisecond, streamWrite: time.Second}
+	})
+	_, r := openStream(t, context.Background(), base+"/api/v1/events")
+	deadline := time.Now().Add(500 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		if _, ok := r.next(); !ok {
+			t.Fatal("stream ended within the server's read/write timeouts")
+		}
+	}
+	st.hub.Publish(Event{Name: "door_opened"})
+	if name, _ := r.nextEvent(); name != "door_opened" {
+		t.Fatalf("got %q", name)
+	}
+}

@@ -26,6 +26,20 @@ const (
 	ShutdownTimeout = 5 * time.Second
 )
 
+// timeouts are the http.Server's; tests shorten them.
+type timeouts struct {
+	readHeader, read, write, idle time.Duration
+	streamWrite                   time.Duration // per write on an event stream
+}
+
+var defaultTimeouts = timeouts{
+	readHeader:  5 * time.Second,
+	read:        10 * time.Second,
+	write:       30 * time.Second,
+	idle:        60 * time.Second,
+	streamWrite: 10 * time.Second,
+}
+
 // Config configures a [Server].
 type Config struct {
 	// Listen is the TCP address to listen on, such as "127.0.0.1:8080".
@@ -49,6 +63,7 @@ type Server struct {
 	handler   http.Handler
 	sse       chan struct{} // semaphore of event streams
 	heartbeat time.Duration
+	timeouts  timeouts
 	stop      chan struct{} // closed when Serve shuts down; ends event streams
 	stopOnce  sync.Once
 	ready     chan struct{} // closed once Serve has bound its listener
@@ -81,6 +96,7 @@ func New(cfg Config) (*Server, error) {
 		log:       cfg.Logger,
 		sse:       make(chan struct{}, MaxSubscribers),
 		heartbeat: HeartbeatInterval,
+		timeouts:  defaultTimeouts,
 		stop:      make(chan struct{}),
 		ready:     make(chan struct{}),
 	}
@@ -146,10 +162,10 @@ func (s *Server) Serve(ctx context.Context) error {
 
 	srv := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second, // event streams lift it
-		IdleTimeout:       60 * time.Second,
+		ReadHeaderTimeout: s.timeouts.readHeader,
+		ReadTimeout:       s.timeouts.read,
+		WriteTimeout:      s.timeouts.write, // event streams lift it
+		IdleTimeout:       s.timeouts.idle,
 		MaxHeaderBytes:    8 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
