@@ -390,3 +390,17 @@ func TestBodyLimitOnEveryEndpoint(t *testing.T) {
 		t.Errorf("read %d bytes, want at most %d", read, MaxBodyBytes)
 	}
 }
+
+func TestServeListenError(t *testing.T) {
+	first, _ := startServer(t, Config{Station: newFakeStation()}, nil)
+	s, err := New(Config{Listen: first.Addr().String(), Station: newFakeStation()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Addr() != nil {
+		t.Error("Addr before Serve is not nil")
+	}
+	if err := s.Serve(t.Context()); err == nil {
+		t.Error("Serve on a port in use succeeded")
+	}
+}
