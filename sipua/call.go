@@ -205,6 +205,10 @@ func (c *Call) hangup(reason string) {
 // callee has answered provisionally, else as soon as it does (§9.1). The
 // caller holds c.mu, which cancel releases.
 func (c *Call) cancel(reason string) {
+	if c.state == CallAnswered || c.state == CallEnded || c.got2xx {
+		c.mu.Unlock() // too late to cancel: the caller hangs up instead
+		return
+	}
 	if c.cancelReason == "" {
 		c.cancelReason = reason
 	}

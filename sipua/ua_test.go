@@ -354,3 +354,19 @@ func TestInboundAuth(t *testing.T) {
 		t.Errorf("policy saw callers %q, want only the authenticated flat", seen)
 	}
 }
+
+// TestNoCancelAfterAnswer: ending the Dial context once the call is up
+// (as a ring timer released when the call is answered does, racing the
+// dialer's own reading of the 2xx) must not send a CANCEL.
+func TestNoCancelAfterAnswer(t *testing.T) {
+	a := newTestUA(t, "door", nil)
+	c := newCall(a.UA, true, "x@intercom", "sip:flat@127.0.0.1")
+	c.state, c.provisional, c.got2xx = CallAnswered, true, true
+	c.mu.Lock()
+	c.cancel("cancelled") // unlocks
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cancelSent || c.cancelReason != "" {
+		t.Errorf("an answered call was cancelled (sent %v, reason %q)", c.cancelSent, c.cancelReason)
+	}
+}
