@@ -165,3 +165,11 @@ func (l *CodeLock) fail(now time.Time) CodeResult {
 	}
 	return CodeWrong
 }
+
+// Locked reports whether wrong codes have locked the door out now.
+func (l *CodeLock) Locked() bool {
+	now := l.cfg.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return now.Before(l.lockedUntil)
+}

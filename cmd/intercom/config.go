@@ -38,6 +38,7 @@ type Config struct {
 	Buttons []Button `toml:"button"`
 	Door    Door     `toml:"door"`
 	LED     LED      `toml:"led"`
+	MQTT    MQTT     `toml:"mqtt"`
 	Answer  Answer   `toml:"answer"`
 	HTTP    HTTP     `toml:"http"`
 }
@@ -180,6 +181,21 @@ type Door struct {
 	TamperPin string `toml:"tamper_pin"`
 }
 
+// MQTT is the [mqtt] table: events published and commands taken over
+// MQTT, with Home Assistant discovery.
+type MQTT struct {
+	// Broker is "mqtt://host:1883" or "mqtts://host:8883"; empty = off.
+	Broker   string `toml:"broker"`
+	Username string `toml:"username"`
+	Password string `toml:"password"`
+	// ClientID defaults to "intercom-<hostname>"; Topic, the base topic,
+	// to "intercom/<client_id>".
+	ClientID string `toml:"client_id"`
+	Topic    string `toml:"topic"`
+	// Discovery announces the station to Home Assistant (default true).
+	Discovery bool `toml:"discovery"`
+}
+
 // LED is the [led] table: the status LED.
 type LED struct {
 	// Pin is the LED's output; empty means no LED.
@@ -299,6 +315,7 @@ func defaultConfig() Config {
 		Board:  Board{Kind: "auto"},
 		Door:   Door{Pulse: Duration{Duration: 3 * time.Second}, HeldOpen: Duration{Duration: 2 * time.Minute}},
 		Answer: Answer{Code: 403},
+		MQTT:   MQTT{Discovery: true},
 	}
 }
 

@@ -17,6 +17,9 @@ import (
 	"time"
 
 	"intercom/device/hw"
+	"intercom/internal/httpapi"
+	"intercom/internal/mqtt"
+	"intercom/internal/sdnotify"
 	"intercom/sipua"
 	"intercom/sipua/media"
 	"intercom/sipua/message"
@@ -83,7 +86,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stderr io.Writer,
 	var calls sync.WaitGroup
 	defer calls.Wait()
 	var cue cues
-	st, err := newStation(cfg, log, cue.doorOpened, cue.answered)
+	fw := newFirmware(ctx, cfg)
+	st, err := newStation(cfg, log, stationHooks{doorOpened: cue.doorOpened, autoAnswered: cue.answered, event: fw.stationEvent})
 	switch {
 	case st == nil:
 		fmt.Fprintln(stderr, "intercom:", err)
@@ -91,9 +95,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stderr io.Writer,
 	case err != nil:
 		log.Error("no door-station hardware; calls only", "err", err)
 	}
+	fw.st = st
 	uc := uaConfig(cfg, log, &calls, &cue)
 	onEvent := uc.OnEvent
-	uc.OnEvent = func(e sipua.Event) { onEvent(e); st.SIPEvent(e) }
+	uc.OnEvent = func(e sipua.Event) { onEvent(e); st.SIPEvent(e); fw.sipEvent(e) }
 	uc.OnIncoming = st.Incoming
 	uc.MaxCalls = maxTargets(cfg) + 1 // a parallel ring, and one more to answer busy
 	ua, err := sipua.New(uc)
@@ -102,20 +107,88 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stderr io.Writer,
 		return 1
 	}
 	st.Attach(ua)
-	stationDone := make(chan struct{})
-	go func() { st.run(ctx); close(stationDone) }()
-	defer func() { <-stationDone }()
+	fw.ua.Store(ua)
+	var side sync.WaitGroup // the station's loops and the shells
+	defer side.Wait()
+	side.Add(1)
+	go func() { defer side.Done(); st.run(ctx) }()
+	if err := startShells(ctx, cfg, fw, log, &side); err != nil {
+		fmt.Fprintln(stderr, "intercom:", err)
+		ua.Close()
+		return 1
+	}
+	watchdog(ctx, ua, &side)
 	log.Info("station started", "listen", ua.Addr().String(), "user", cfg.SIP.User, "domain", cfg.SIP.Domain,
 		"buttons", len(cfg.Buttons))
+	_ = sdnotify.Ready()
 	if ready != nil {
 		ready(ua, st)
 	}
-	if err := ua.Run(ctx); err != nil {
+	err = ua.Run(ctx)
+	_ = sdnotify.Stopping()
+	if err != nil {
 		log.Error("stopped", "err", err)
 		return 1
 	}
 	log.Info("station stopped")
 	return 0
+}
+
+// startShells starts the HTTP API and the MQTT bridge the config asks for.
+func startShells(ctx context.Context, cfg *Config, fw *firmware, log *slog.Logger, wg *sync.WaitGroup) error {
+	if cfg.HTTP.Listen != "" {
+		srv, err := httpapi.New(httpapi.Config{Listen: cfg.HTTP.Listen, Token: cfg.HTTP.Token, Station: fw, Logger: log})
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ctx); err != nil {
+				log.Error("http api", "err", err)
+			}
+		}()
+	}
+	if m := cfg.MQTT; m.Broker != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := mqtt.Run(ctx, mqtt.Config{Broker: m.Broker, Username: m.Username, Password: m.Password,
+				ClientID: m.ClientID, Topic: m.Topic, Discovery: m.Discovery, Station: mqttStation{fw}, Logger: log})
+			if err != nil {
+				log.Error("mqtt", "err", err)
+			}
+		}()
+	}
+	return nil
+}
+
+// watchdog feeds systemd's watchdog, when the unit has one, only while
+// the user agent answers: a deadlocked station stops the pings and is
+// restarted.
+func watchdog(ctx context.Context, ua *sipua.UA, wg *sync.WaitGroup) {
+	interval, ok := sdnotify.WatchdogInterval()
+	if !ok {
+		return
+	}
+	w := sdnotify.NewWatchdog(interval)
+	w.Register("sip")
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = w.Run(ctx) }()
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(interval / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				ua.Calls() // takes the user agent's lock: a deadlock stops the beats
+				w.Beat("sip")
+			}
+		}
+	}()
 }
 
 // setup loads the config and makes the logger; on failure it returns a

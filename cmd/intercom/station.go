@@ -21,19 +21,25 @@ type station struct {
 	inputs  []*hw.Contact // door contact, tamper
 	led     *hw.LED
 	relay   *hw.Relay
+	codes   *device.CodeLock
 	events  *hw.Queue
 }
 
 // newStation opens the board and its peripherals. Without a usable board
 // the station still answers and places calls, with no buttons or relay;
 // the error says why.
-// doorOpened is told the call in which a code opened the door, and
-// autoAnswered each call the station answered by itself.
-func newStation(cfg *Config, log *slog.Logger, doorOpened, autoAnswered func(callID string)) (*station, error) {
+// stationHooks are told what the station does: the call in which a code
+// opened the door, each call it answered by itself, and every event.
+type stationHooks struct {
+	doorOpened, autoAnswered func(callID string)
+	event                    func(device.Event)
+}
+
+func newStation(cfg *Config, log *slog.Logger, h stationHooks) (*station, error) {
 	s := &station{events: hw.NewQueue(0)}
 	sc := device.StationConfig{Buttons: map[string]device.ButtonTargets{}, Pulse: cfg.Door.Pulse.Duration,
 		AutoAnswer: cfg.Answer.Auto, AnswerDelay: cfg.Answer.Delay.Duration, Log: log,
-		HangupAfterOpen: cfg.Door.HangupAfter.Duration, OnDoorOpened: doorOpened, OnAutoAnswer: autoAnswered}
+		HangupAfterOpen: cfg.Door.HangupAfter.Duration, OnDoorOpened: h.doorOpened, OnAutoAnswer: h.autoAnswered, OnEvent: h.event}
 	for _, b := range cfg.Buttons {
 		mode := device.Parallel
 		if b.Ring == "sequential" {
@@ -53,7 +59,7 @@ func newStation(cfg *Config, log *slog.Logger, doorOpened, autoAnswered func(cal
 		if err != nil {
 			return nil, err
 		}
-		sc.Codes = codes
+		sc.Codes, s.codes = codes, codes
 	}
 	var err error
 	if len(cfg.Buttons) > 0 || cfg.Door.RelayPin != "" || cfg.Door.ContactPin != "" || cfg.Door.TamperPin != "" || cfg.LED.Pin != "" {

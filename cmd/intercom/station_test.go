@@ -64,7 +64,7 @@ pin = "GPIO5"
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := newStation(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, nil)
+	st, err := newStation(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), stationHooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
