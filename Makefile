@@ -28,7 +28,7 @@ HAVE_BENCH  := $(wildcard bench/go.mod)
 # Debian packages the tests need, as COMMAND:PACKAGE pairs.
 DEB_TOOLS   := qemu-aarch64-static:qemu-user-static file:file sipp:sip-tester \
                baresip:baresip-core kamailio:kamailio sip-options:sofia-sip-bin \
-               dnsmasq:dnsmasq-base systemd-analyze:systemd
+               dnsmasq:dnsmasq-base systemd-analyze:systemd mosquitto:mosquitto
 
 # install-debs installs the Debian packages of the COMMAND:PACKAGE pairs in $(1)
 # whose command is missing: as root it runs apt-get; otherwise it prints the one
@@ -65,7 +65,7 @@ apt-get update -qq || exit 1; \
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null || exit 1
 endef
 
-.PHONY: all build arm64 test test-native test-arm64 bench lint fuzz deps clean oto-deps test-oto build-oto \
+.PHONY: all demo build arm64 test test-native test-arm64 bench lint fuzz deps clean oto-deps test-oto build-oto \
 	install deb test-deb
 
 all: build
@@ -81,6 +81,10 @@ arm64:
 	case "$$desc" in *"ARM aarch64"*"statically linked"*) ;; \
 	*) echo "error: bin/intercom-linux-arm64 is not a statically linked ARM aarch64 ELF" >&2; exit 1;; esac
 	@echo "size: $$(stat -c %s bin/intercom-linux-arm64) bytes"
+
+# The demo: the firmware on a simulated board calls a phone on this machine.
+demo: build
+	bin/intercom demo
 
 deps:
 	$(call install-debs,$(DEB_TOOLS))
