@@ -70,6 +70,7 @@ func TestLoadConfigFull(t *testing.T) {
 			RingTimeout: dur(30 * time.Second),
 		}},
 		Door:   Door{RelayPin: "GPIO27", Pulse: dur(3 * time.Second), Codes: []string{"1#"}, HeldOpen: dur(2 * time.Minute)},
+		MQTT:   MQTT{Discovery: true},
 		Answer: Answer{Allow: []string{"sip:*@pbx.example.org", "192.168.1.0/24"}, Code: 403},
 		HTTP:   HTTP{Listen: "127.0.0.1:8080"},
 	}
