@@ -118,11 +118,11 @@ func (s *SIP) Certificate() *tls.Certificate { return s.cert }
 
 // Audio is the [audio] table.
 type Audio struct {
-	// Source is the capture device: "alsa:DEVICE", "wav:FILE" or "null"
-	// (default).
+	// Source is the capture device: "alsa:DEVICE", "wav:FILE" or "null";
+	// default the USB sound card "alsa:hw:CARD=Device,DEV=0".
 	Source string `toml:"source"`
 	// Sink is the playback device: "alsa:DEVICE", "oto", "wav:FILE" or
-	// "null" (default).
+	// "null"; default as Source.
 	Sink string `toml:"sink"`
 	// Codecs are offered in this order, each "G722", "PCMU" or "PCMA";
 	// default PCMU, PCMA.
@@ -297,6 +297,11 @@ var (
 // maxFileSize bounds the files a config names (passwords, PEM files).
 const maxFileSize = 1 << 20
 
+// usbSoundCard is the default microphone and speaker: the card id most
+// USB audio adapters report, so a Pi with one plugged in works out of the
+// box. Without it the calls fall back to the null device, with a warning.
+const usbSoundCard = "alsa:hw:CARD=Device,DEV=0"
+
 // defaultConfig returns the values of absent keys; those of [[button]]
 // tables are filled in by validation.
 func defaultConfig() Config {
@@ -311,7 +316,7 @@ func defaultConfig() Config {
 			SessionExpires:  Duration{Duration: 1800 * time.Second},
 			RingTimeout:     Duration{Duration: 60 * time.Second},
 		},
-		Audio:  Audio{Source: "null", Sink: "null", Codecs: []string{"PCMU", "PCMA"}, Country: "eu"},
+		Audio:  Audio{Source: usbSoundCard, Sink: usbSoundCard, Codecs: []string{"PCMU", "PCMA"}, Country: "eu"},
 		Board:  Board{Kind: "auto"},
 		Door:   Door{Pulse: Duration{Duration: 3 * time.Second}, HeldOpen: Duration{Duration: 2 * time.Minute}},
 		Answer: Answer{Code: 403},

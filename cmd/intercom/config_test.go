@@ -126,7 +126,7 @@ func TestParseConfigDefaults(t *testing.T) {
 				c.SIP.OutboundProxy, c.SIP.DNSServer = "sip:proxy.example.org;lr", "192.0.2.53"
 				c.SIP.RegisterExpires, c.SIP.SessionExpires, c.SIP.RingTimeout = dur(time.Hour), dur(90*time.Second), dur(20*time.Second)
 				c.SIP.RTPPorts = "1024-1025"
-				c.Audio.Sink, c.Audio.Codecs = "oto", []string{"PCMA"}
+				c.Audio.Source, c.Audio.Sink, c.Audio.Codecs = "null", "oto", []string{"PCMA"}
 				c.Board.Kind = "sim"
 				c.Answer = Answer{Auto: true, Delay: dur(2 * time.Second), Allow: []string{"::1"}, Code: 486}
 				c.HTTP = HTTP{Listen: "0.0.0.0:8080", Token: "t0k3n"}
