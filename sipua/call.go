@@ -221,11 +221,7 @@ func (c *Call) cancel(reason string) {
 	h := c.inviteHop
 	c.mu.Unlock()
 	if req != nil {
-		c.ua.wg.Add(1)
-		go func() {
-			defer c.ua.wg.Done()
-			_, _ = sendAndWait(context.Background(), c.ua.layer, req, h, 32*time.Second)
-		}()
+		c.ua.spawn(func() { _, _ = sendAndWait(context.Background(), c.ua.layer, req, h, 32*time.Second) })
 	}
 }
 
@@ -261,13 +257,11 @@ func (c *Call) bye(reason string) {
 	req, next := c.dlg.request(message.BYE, 0)
 	c.mu.Unlock()
 	c.finish(0, reason)
-	c.ua.wg.Add(1)
-	go func() {
-		defer c.ua.wg.Done()
+	c.ua.spawn(func() {
 		if _, err := c.sendInDialog(context.Background(), req, next); err != nil {
 			c.ua.log.Debug("BYE", "call_id", c.callID, "err", err)
 		}
-	}()
+	})
 }
 
 // finish ends the call once: timers stop, the user agent forgets it, and
@@ -331,9 +325,9 @@ func (c *Call) armSessionTimer() {
 // refresh refreshes the session: UPDATE without a body where the peer
 // allows it, else a re-INVITE with our offer. A peer that is gone (481,
 // 408, no answer) ends the call.
-func (c *Call) refresh() {
-	c.ua.wg.Add(1)
-	defer c.ua.wg.Done()
+func (c *Call) refresh() { c.ua.spawn(c.refreshNow) }
+
+func (c *Call) refreshNow() {
 	c.mu.Lock()
 	if c.state != CallAnswered {
 		c.mu.Unlock()

@@ -72,8 +72,9 @@ func (ua *UA) Dial(ctx context.Context, target string, opts DialOptions) (*Call,
 	c.interval = ua.cfg.SessionExpires
 	c.weRefresh = true // until a 2xx names the refresher
 	ua.emit(Event{Name: EventCallStarted, Call: c})
-	ua.wg.Add(1)
-	go c.dial(ctx, uri, offer, opts)
+	if !ua.spawn(func() { c.dial(ctx, uri, offer, opts) }) {
+		c.finish(0, "user agent closed")
+	}
 	return c, nil
 }
 
@@ -103,7 +104,6 @@ func (ua *UA) targetURI(target string) (string, error) {
 // redirects, fails over to the next server on a timeout or 503, and
 // cancels when ctx ends or the ring timeout passes.
 func (c *Call) dial(ctx context.Context, uri string, offer []byte, opts DialOptions) {
-	defer c.ua.wg.Done()
 	var ring <-chan time.Time
 	if opts.RingTimeout > 0 {
 		t := time.NewTimer(opts.RingTimeout)
@@ -434,11 +434,7 @@ func (c *Call) dropFork(resp *message.Message) {
 	_ = c.ua.tr.Send(fork.nextHop.addr, ack.AppendTo(nil))
 	bye, _ := fork.dlg.request(message.BYE, 0)
 	c.ua.log.Info("second answer to a forked call hung up", "call_id", c.callID, "tag", fork.dlg.remoteTag)
-	c.ua.wg.Add(1)
-	go func() {
-		defer c.ua.wg.Done()
-		_, _ = fork.sendInDialog(context.Background(), bye, next)
-	}()
+	c.ua.spawn(func() { _, _ = fork.sendInDialog(context.Background(), bye, next) })
 }
 
 // onStray2xx answers a 2xx retransmitted after the INVITE transaction

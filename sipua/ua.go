@@ -124,6 +124,7 @@ type UA struct {
 	mu        sync.Mutex
 	public    netip.AddrPort   // our address as a registrar saw it (RFC 3581)
 	registrar netip.Addr       // the registrar that saw it
+	closing   bool             // Close waits for the goroutines: no new ones
 	dialogs   map[string]*Call // by dialog ID: Call-ID, local tag, remote tag
 	calls     map[*Call]struct{}
 	wg        sync.WaitGroup
@@ -180,6 +181,12 @@ func New(cfg Config) (*UA, error) {
 	if ua.loc, err = locate.New(lc); err != nil {
 		return nil, fmt.Errorf("sipua: %w", err)
 	}
+	if cfg.InboundAuth != nil { // before the transport delivers any request
+		realm := cmp.Or(cfg.InboundRealm, cfg.Account.Domain, "intercom")
+		if ua.inbound, err = digest.NewServer(realm, digest.SHA256, digest.MD5); err != nil {
+			return nil, fmt.Errorf("sipua: %w", err)
+		}
+	}
 	ua.layer = transaction.NewLayer(sender{ua}, ua, cfg.Timers)
 	if ua.tr, err = transport.Listen(tc, ua.receive); err != nil {
 		ua.cancel()
@@ -189,13 +196,6 @@ func New(cfg Config) (*UA, error) {
 	close(ua.ready)
 	if cfg.Account.Domain != "" {
 		ua.reg = ua.newRegistration()
-	}
-	if cfg.InboundAuth != nil {
-		realm := cmp.Or(cfg.InboundRealm, cfg.Account.Domain, "intercom")
-		if ua.inbound, err = digest.NewServer(realm, digest.SHA256, digest.MD5); err != nil {
-			ua.Close()
-			return nil, fmt.Errorf("sipua: %w", err)
-		}
 	}
 	return ua, nil
 }
@@ -229,6 +229,9 @@ func (ua *UA) Close() {
 		for _, c := range ua.Calls() {
 			c.Hangup()
 		}
+		ua.mu.Lock()
+		ua.closing = true
+		ua.mu.Unlock()
 		done := make(chan struct{})
 		go func() { ua.wg.Wait(); close(done) }()
 		select {
@@ -238,6 +241,22 @@ func (ua *UA) Close() {
 		ua.tr.Close()
 		ua.layer.Close()
 	})
+}
+
+// spawn runs f in a goroutine Close waits for, unless Close has begun to
+// wait, and reports whether it did.
+func (ua *UA) spawn(f func()) bool {
+	ua.mu.Lock()
+	defer ua.mu.Unlock()
+	if ua.closing {
+		return false
+	}
+	ua.wg.Add(1)
+	go func() {
+		defer ua.wg.Done()
+		f()
+	}()
+	return true
 }
 
 // Calls returns the calls not yet ended.
