@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"intercom/internal/httpapi"
 	"intercom/internal/peertest"
 )
 
@@ -76,10 +77,6 @@ listen = "127.0.0.1:%d"
 	post("/api/v1/buttons/flat1/press", http.StatusNoContent)
 	waitEvent(t, events, "call_answered")
 
-	resp, err := http.Get(base + "/api/v1/status")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var st struct {
 		Call *struct {
 			State, Remote string
@@ -87,20 +84,44 @@ listen = "127.0.0.1:%d"
 		Stats struct {
 			ButtonPresses uint64 `json:"button_presses"`
 		} `json:"stats"`
+		Levels struct {
+			Capture float64 `json:"capture_dbfs"`
+		} `json:"levels"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatal(err)
+	// The microphone is silent (no sound card here): -100 dBFS from the
+	// call's meter, once its audio runs, rather than the -120 of no meter.
+	for range 50 {
+		resp, err := http.Get(base + "/api/v1/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Levels.Capture != httpapi.MinDBFS {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	resp.Body.Close()
 	if st.Call == nil || st.Call.State != "answered" || st.Stats.ButtonPresses != 1 {
 		t.Errorf("status %+v", st)
+	}
+	if st.Levels.Capture != -100 {
+		t.Errorf("capture level %v dBFS, want the call meter's silence", st.Levels.Capture)
 	}
 	post("/api/v1/door/open", http.StatusNoContent)
 	waitEvent(t, events, "door_opened")
 
 	req, _ := http.NewRequest(http.MethodDelete, base+"/api/v1/calls/current", nil)
-	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
-		t.Errorf("hang up: %v %v", resp.StatusCode, err)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Errorf("hang up: %d", resp.StatusCode)
 	}
 	waitEvent(t, events, "call_ended")
 

@@ -27,7 +27,8 @@ import (
 // resident hear it: the door chime when the door opened, a beep when the
 // station answered by itself, and a warning ten seconds before maxCall
 // (if positive) ends the call.
-func callAudio(c *sipua.Call, a *Audio, log *slog.Logger, cue <-chan tone.Cadence, maxCall time.Duration) {
+// The call's level meters are shown through levels, if not nil.
+func callAudio(c *sipua.Call, a *Audio, log *slog.Logger, cue <-chan tone.Cadence, maxCall time.Duration, levels *cues) {
 	m, ok := c.Media().(*media.Call)
 	if !ok {
 		return
@@ -45,6 +46,9 @@ func callAudio(c *sipua.Call, a *Audio, log *slog.Logger, cue <-chan tone.Cadenc
 		echo = aec.New(aec.Config{SampleRate: rate, FrameSamples: n, EstimateDelay: true, Budget: media.FrameDuration / 2})
 	}
 	var meters level.Meters
+	if levels != nil {
+		levels.setMeters(c.CallID(), &meters)
+	}
 	defer func() {
 		r := meters.Read()
 		log.Info("call audio levels", "call_id", c.CallID(), "mic_rms_dbfs", tenth(r.Capture.RMS), "mic_clipped", r.Capture.Clip,
@@ -126,10 +130,33 @@ var (
 // warnBefore is how long before the longest call ends its warning plays.
 const warnBefore = 10 * time.Second
 
-// cues passes tones to play to the audio loop of the call they concern.
+// cues passes tones to play to the audio loop of the call they concern,
+// and shows that loop's level meters.
 type cues struct {
-	mu    sync.Mutex
-	calls map[string]chan tone.Cadence
+	mu     sync.Mutex
+	calls  map[string]chan tone.Cadence
+	meters map[string]*level.Meters
+}
+
+// setMeters publishes a call's level meters.
+func (q *cues) setMeters(callID string, m *level.Meters) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.meters == nil {
+		q.meters = make(map[string]*level.Meters)
+	}
+	q.meters[callID] = m
+}
+
+// levels reads a call's meters, if its audio runs.
+func (q *cues) levels(callID string) (level.Readings, bool) {
+	q.mu.Lock()
+	m := q.meters[callID]
+	q.mu.Unlock()
+	if m == nil {
+		return level.Readings{}, false
+	}
+	return m.Read(), true
 }
 
 // add registers a call's audio loop and returns its cue channel.
@@ -148,6 +175,7 @@ func (q *cues) remove(callID string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	delete(q.calls, callID)
+	delete(q.meters, callID)
 }
 
 // cue plays a tone in the call's audio, if it has any; a tone cued while

@@ -24,6 +24,7 @@ type firmware struct {
 	st      *station
 	ua      atomic.Pointer[sipua.UA]
 	hub     *httpapi.Hub
+	cues    *cues // the calls' level meters
 	started time.Time
 
 	calls, answered, doorOpens, wrongCodes, presses atomic.Uint64
@@ -86,6 +87,11 @@ func (f *firmware) Status() httpapi.Status {
 		}
 		if calls := ua.Calls(); len(calls) > 0 {
 			s.Call = callStatus(calls[0])
+			if f.cues != nil {
+				if r, ok := f.cues.levels(calls[0].CallID()); ok {
+					s.Levels = httpapi.Levels{CaptureDBFS: r.Capture.RMS, PlaybackDBFS: r.Playback.RMS}
+				}
+			}
 		}
 	}
 	if f.st != nil && f.st.relay != nil {

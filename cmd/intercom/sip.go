@@ -87,6 +87,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stderr io.Writer,
 	defer calls.Wait()
 	var cue cues
 	fw := newFirmware(ctx, cfg)
+	fw.cues = &cue
 	st, err := newStation(cfg, log, stationHooks{doorOpened: cue.doorOpened, autoAnswered: cue.answered, event: fw.stationEvent})
 	switch {
 	case st == nil:
@@ -338,7 +339,7 @@ func uaConfig(cfg *Config, log *slog.Logger, calls *sync.WaitGroup, cue *cues) s
 				defer calls.Done()
 				defer cue.remove(e.Call.CallID())
 				tones.wait(e.Call) // the ringback gives the speaker back
-				callAudio(e.Call, &cfg.Audio, log, ch, cfg.SIP.MaxCallDuration.Duration)
+				callAudio(e.Call, &cfg.Audio, log, ch, cfg.SIP.MaxCallDuration.Duration, cue)
 			}()
 		}
 		if e.Name == sipua.EventCallEnded {
