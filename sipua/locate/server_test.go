@@ -86,14 +86,22 @@ func parseRRs(t testing.TB, text string) map[string][]dns.RR {
 func startServer(t testing.TB, zone, extra string) *testServer {
 	t.Helper()
 	s := &testServer{zone: parseRRs(t, zone), extra: parseRRs(t, extra)}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = pc.LocalAddr().String()
-	ln, err := net.Listen("tcp", s.addr) // for answers truncated over UDP
-	if err != nil {
+	// UDP and TCP on the same port, for answers truncated over UDP; the
+	// TCP port may be taken by another process, so try a few.
+	var pc net.PacketConn
+	var ln net.Listener
+	var err error
+	for range 10 {
+		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		s.addr = pc.LocalAddr().String()
+		if ln, err = net.Listen("tcp", s.addr); err == nil {
+			break
+		}
 		pc.Close()
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: s}, {Listener: ln, Handler: s}} {
