@@ -85,24 +85,6 @@ func ntpTime(t time.Time) uint64 {
 	return secs<<32 | frac
 }
 
-// readRTCP reads the peer's reports until the stream is closed.
-func (s *Stream) readRTCP() {
-	defer s.wg.Done()
-	buf := make([]byte, 1500)
-	for {
-		n, from, err := s.rtcpConn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			select {
-			case <-s.done:
-				return
-			default:
-				continue
-			}
-		}
-		s.receiveRTCP(buf[:n], netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), time.Now())
-	}
-}
-
 // receiveRTCP takes the peer's sender reports (for our round-trip time
 // estimate, RFC 3550 §6.4.1) and its reception reports about us.
 func (s *Stream) receiveRTCP(b []byte, from netip.AddrPort, now time.Time) {

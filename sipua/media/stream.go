@@ -166,8 +166,8 @@ func Listen(ip netip.Addr, port int, log *slog.Logger, onDTMF func(key byte)) (*
 		payload: make([]byte, 0, 512), packet: make([]byte, 1500), protected: make([]byte, 0, 1500),
 		plain: make([]byte, 0, 1500), dtmfQueue: make([]byte, 0, 32)}
 	s.wg.Add(3)
-	go s.readRTP()
-	go s.readRTCP()
+	go s.readLoop(rtpConn, s.receiveRTP)
+	go s.readLoop(rtcpConn, s.receiveRTCP)
 	go s.reportLoop()
 	return s, nil
 }
@@ -386,12 +386,13 @@ func fitFrame(pcm []int16, n int) []int16 {
 	return pcm
 }
 
-// readRTP reads RTP until the stream is closed.
-func (s *Stream) readRTP() {
+// readLoop reads datagrams from conn until the stream is closed and hands
+// each to handle with its source and arrival time.
+func (s *Stream) readLoop(conn *net.UDPConn, handle func(b []byte, from netip.AddrPort, now time.Time)) {
 	defer s.wg.Done()
 	buf := make([]byte, 1500)
 	for {
-		n, from, err := s.rtpConn.ReadFromUDPAddrPort(buf)
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			select {
 			case <-s.done:
@@ -400,9 +401,14 @@ func (s *Stream) readRTP() {
 				continue
 			}
 		}
-		if key := s.receive(buf[:n], netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), time.Now()); key != 0 && s.onDTMF != nil {
-			s.onDTMF(key)
-		}
+		handle(buf[:n], netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), time.Now())
+	}
+}
+
+// receiveRTP takes one RTP packet and reports a new DTMF key.
+func (s *Stream) receiveRTP(b []byte, from netip.AddrPort, now time.Time) {
+	if key := s.receive(b, from, now); key != 0 && s.onDTMF != nil {
+		s.onDTMF(key)
 	}
 }
 
