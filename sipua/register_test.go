@@ -247,22 +247,3 @@ func TestRefreshAndBackoff(t *testing.T) {
 		t.Errorf("backoff after 40 failures = %v, want capped at 1 min", d)
 	}
 }
-
-// lockedBuffer collects a child process's output safely.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	return len(p), nil
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
-}

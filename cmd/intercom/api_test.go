@@ -21,7 +21,8 @@ import (
 // of the button through the API (sipp answers as the flat), the status
 // with the call, the door opened through the API, the metrics.
 func TestHTTPAPI(t *testing.T) {
-	sipPort, sippDone := startSipp(t, "uas")
+	sippDone := peertest.StartSipp(t, "uas")
+	sipPort := sippDone.Port
 	apiPort := peertest.FreePort(t, "tcp")
 	cfg := writeConfig(t, fmt.Sprintf(`
 [sip]
@@ -39,7 +40,7 @@ pulse = "200ms"
 [http]
 listen = "127.0.0.1:%d"
 `, sipPort, apiPort))
-	var out, logs syncBuffer
+	var out, logs peertest.Buffer
 	status := make(chan int, 1)
 	go func() { status <- run([]string{"run", "--config", cfg, "--log-format", "json"}, &out, &logs) }()
 	waitLog(t, &logs, `"msg":"station started"`)
@@ -136,7 +137,7 @@ listen = "127.0.0.1:%d"
 			t.Errorf("no %q in the metrics:\n%s", want, metrics)
 		}
 	}
-	if err := waitSipp(t, sippDone); err != nil {
+	if err := sippDone.Wait(t); err != nil {
 		t.Errorf("sipp: %v", err)
 	}
 	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {

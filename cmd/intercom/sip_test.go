@@ -1,20 +1,15 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,52 +18,6 @@ import (
 	"intercom/internal/peertest"
 	"intercom/sipua"
 )
-
-// syncBuffer is a buffer safe to write from one goroutine and read from
-// another.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// startSipp runs sipp with a built-in scenario on 127.0.0.1 for one call
-// and returns its port and a channel with its exit error.
-func startSipp(t *testing.T, scenario string, args ...string) (int, <-chan error) {
-	t.Helper()
-	path := peertest.NeedTool(t, "sipp")
-	port := peertest.FreePort(t, "udp")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	cmd := exec.CommandContext(ctx, path, append([]string{"-sn", scenario, "-i", "127.0.0.1", "-p", strconv.Itoa(port),
-		"-m", "1", "-nostdin", "-timeout", "20s", "-timeout_error"}, args...)...)
-	cmd.Dir = t.TempDir()
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait(); cancel() }()
-	t.Cleanup(func() {
-		cancel()
-		if t.Failed() {
-			t.Logf("sipp:\n%s", out.String())
-		}
-	})
-	return port, done
-}
 
 func writeConfig(t *testing.T, text string) string {
 	t.Helper()
@@ -79,25 +28,14 @@ func writeConfig(t *testing.T, text string) string {
 	return path
 }
 
-func waitSipp(t *testing.T, done <-chan error) error {
-	t.Helper()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(30 * time.Second):
-		t.Fatal("sipp did not end within 30 s")
-		return nil
-	}
-}
-
 // TestCallCommand places a call with "intercom call" to sipp's UAS, which
 // answers and echoes our RTP; the command hangs up after --hangup-after
 // and prints the summary. sipp must have seen a whole call.
 func TestCallCommand(t *testing.T) {
-	port, done := startSipp(t, "uas", "-rtp_echo") // sipp sends back the RTP it gets
+	sipp := peertest.StartSipp(t, "uas", "-rtp_echo") // sipp sends back the RTP it gets
 	cfg := writeConfig(t, "[sip]\nlisten = \"127.0.0.1:0\"\nuser = \"door\"\n[audio]\ncodecs = [\"PCMA\", \"PCMU\"]\n")
-	var out, errOut syncBuffer
-	code := run([]string{"call", "--config", cfg, "--hangup-after", "1s", fmt.Sprintf("sip:flat@127.0.0.1:%d", port)}, &out, &errOut)
+	var out, errOut peertest.Buffer
+	code := run([]string{"call", "--config", cfg, "--hangup-after", "1s", fmt.Sprintf("sip:flat@127.0.0.1:%d", sipp.Port)}, &out, &errOut)
 	if code != 0 {
 		t.Errorf("exit status %d; stderr:\n%s", code, errOut.String())
 	}
@@ -113,7 +51,7 @@ func TestCallCommand(t *testing.T) {
 	if s.RTPSent < 30 || s.RTPReceived < 20 {
 		t.Errorf("RTP sent %d, received %d", s.RTPSent, s.RTPReceived)
 	}
-	if err := waitSipp(t, done); err != nil {
+	if err := sipp.Wait(t); err != nil {
 		t.Errorf("sipp: %v", err)
 	}
 }
@@ -137,14 +75,14 @@ func TestRunCommand(t *testing.T) {
 			port := peertest.FreePort(t, "udp")
 			cfg := writeConfig(t, fmt.Sprintf("[sip]\nlisten = \"127.0.0.1:%d\"\nuser = \"door\"\n"+
 				"[answer]\nauto = true\ndelay = \"100ms\"\nallow = [%q]\n%s", port, tc.allow, tc.extra))
-			var out, logs syncBuffer
+			var out, logs peertest.Buffer
 			status := make(chan int, 1)
 			go func() {
 				status <- run([]string{"run", "--config", cfg, "--log-format", "json"}, &out, &logs)
 			}()
 			waitLog(t, &logs, `"msg":"station started"`)
-			_, done := startSipp(t, "uac", "-s", "door", "-d", "200", fmt.Sprintf("127.0.0.1:%d", port))
-			err := waitSipp(t, done)
+			sipp := peertest.StartSipp(t, "uac", "-s", "door", "-d", "200", fmt.Sprintf("127.0.0.1:%d", port))
+			err := sipp.Wait(t)
 			if (err == nil) != tc.answered {
 				t.Errorf("sipp: %v; want success %v", err, tc.answered)
 			}
@@ -177,7 +115,7 @@ func TestRunCommand(t *testing.T) {
 }
 
 // waitLog waits up to 10 s for text to appear in the log.
-func waitLog(t *testing.T, logs *syncBuffer, text string) {
+func waitLog(t *testing.T, logs *peertest.Buffer, text string) {
 	t.Helper()
 	for range 200 {
 		if strings.Contains(logs.String(), text) {
@@ -193,7 +131,7 @@ func waitLog(t *testing.T, logs *syncBuffer, text string) {
 // comes back through the network, the jitter buffer and the decoder, and
 // is recorded at its frequency.
 func TestCallCommandAudio(t *testing.T) {
-	port, done := startSipp(t, "uas", "-rtp_echo")
+	sipp := peertest.StartSipp(t, "uas", "-rtp_echo")
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "mic.wav"), filepath.Join(dir, "speaker.wav")
 	mic, err := wav.Create(in, 8000, wav.Options{})
@@ -213,11 +151,11 @@ func TestCallCommandAudio(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := writeConfig(t, fmt.Sprintf("[sip]\nlisten = \"127.0.0.1:0\"\nuser = \"door\"\n[audio]\ncodecs = [\"PCMU\"]\nsource = \"wav:%s\"\nsink = \"wav:%s\"\n", in, out))
-	var stdout, stderr syncBuffer
-	if code := run([]string{"call", "--config", cfg, "--hangup-after", "1500ms", fmt.Sprintf("sip:flat@127.0.0.1:%d", port)}, &stdout, &stderr); code != 0 {
+	var stdout, stderr peertest.Buffer
+	if code := run([]string{"call", "--config", cfg, "--hangup-after", "1500ms", fmt.Sprintf("sip:flat@127.0.0.1:%d", sipp.Port)}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
 	}
-	if err := waitSipp(t, done); err != nil {
+	if err := sipp.Wait(t); err != nil {
 		t.Errorf("sipp: %v", err)
 	}
 	// The tone is at -15.3 dBFS RMS; the log's meters say so both ways.
@@ -262,7 +200,7 @@ func TestBusyTone(t *testing.T) {
 	defer callee.Close()
 	out := filepath.Join(t.TempDir(), "speaker.wav")
 	cfg := writeConfig(t, fmt.Sprintf("[sip]\nlisten = \"127.0.0.1:0\"\nuser = \"door\"\n[audio]\nsink = \"wav:%s\"\n", out))
-	var stdout, stderr syncBuffer
+	var stdout, stderr peertest.Buffer
 	if code := run([]string{"call", "--config", cfg, "sip:flat@" + callee.Addr().AddrPort.String()}, &stdout, &stderr); code != 1 {
 		t.Fatalf("exit %d, want 1 for a call not answered\n%s", code, stderr.String())
 	}
@@ -295,14 +233,14 @@ func TestBusyTone(t *testing.T) {
 // TestCallEndWarning: ten seconds before the longest call ends, three
 // 1400 Hz pips play in the call; here they reach the speaker WAV.
 func TestCallEndWarning(t *testing.T) {
-	port, done := startSipp(t, "uas")
+	sipp := peertest.StartSipp(t, "uas")
 	out := filepath.Join(t.TempDir(), "speaker.wav")
 	cfg := writeConfig(t, fmt.Sprintf("[sip]\nlisten = \"127.0.0.1:0\"\nuser = \"door\"\nmax_call_duration = \"10300ms\"\n[audio]\nsink = \"wav:%s\"\n", out))
-	var stdout, stderr syncBuffer
-	if code := run([]string{"call", "--config", cfg, "--hangup-after", "1s", fmt.Sprintf("sip:flat@127.0.0.1:%d", port)}, &stdout, &stderr); code != 0 {
+	var stdout, stderr peertest.Buffer
+	if code := run([]string{"call", "--config", cfg, "--hangup-after", "1s", fmt.Sprintf("sip:flat@127.0.0.1:%d", sipp.Port)}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
 	}
-	if err := waitSipp(t, done); err != nil {
+	if err := sipp.Wait(t); err != nil {
 		t.Errorf("sipp: %v", err)
 	}
 	rec, err := wav.Open(out, 8000, wav.Options{})

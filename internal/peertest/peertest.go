@@ -176,15 +176,17 @@ func listenPort(network string, port int) (listener, error) {
 // outputLimit bounds what is kept of a peer's output: its last bytes.
 const outputLimit = 1 << 20
 
-// tailBuffer keeps the last outputLimit bytes written to it; it is safe for
-// concurrent use (a process's stdout and stderr write to it).
-type tailBuffer struct {
+// Buffer keeps the last 1 MiB written to it; it is safe for concurrent
+// use, so a process's stdout and stderr, or a logger, can write to it while
+// a test reads it.
+type Buffer struct {
 	mu      sync.Mutex
 	buf     bytes.Buffer
 	dropped int64
 }
 
-func (b *tailBuffer) Write(p []byte) (int, error) {
+// Write appends p, dropping the oldest bytes past the limit.
+func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.buf.Write(p)
@@ -195,7 +197,8 @@ func (b *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (b *tailBuffer) String() string {
+// String returns what is kept, saying how much was dropped.
+func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.dropped > 0 {
@@ -208,7 +211,7 @@ func (b *tailBuffer) String() string {
 type process struct {
 	name   string
 	cmd    *exec.Cmd
-	out    tailBuffer
+	out    Buffer
 	done   chan struct{} // closed when Wait returned
 	err    error         // Wait's result, valid once done is closed
 	stopMu sync.Mutex

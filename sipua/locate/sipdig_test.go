@@ -13,35 +13,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
-)
 
-// needTool returns the path of a third-party program a test drives, from
-// PATH or from the sbin directories an unprivileged PATH often lacks
-// (dnsmasq is /usr/sbin/dnsmasq). Outside CI a missing program skips the
-// test; in CI (CI=true) it fails it, so that no skipped test hides a missing
-// install.
-func needTool(t *testing.T, name, debianPackage string) string {
-	t.Helper()
-	if path, err := exec.LookPath(name); err == nil {
-		return path
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin"} {
-		path := filepath.Join(dir, name)
-		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return path
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is not installed (Debian package %s)", name, debianPackage)
-	}
-	t.Skipf("%s is not installed (Debian package %s)", name, debianPackage)
-	return ""
-}
+	"intercom/internal/peertest"
+)
 
 // targetGroup is a run of targets that sip-dig prints with one preference
 // number: the addresses of the targets of one SRV priority, or of one host.
@@ -145,8 +123,8 @@ var sipDigCases = []struct {
 // environment variable for a server or port, but SRESOLV_CONF names the
 // resolv.conf it reads, and that file may say "port N" (a sofia extension).
 func TestSipDigAgrees(t *testing.T) {
-	sipDig := needTool(t, "sip-dig", "sofia-sip-bin")
-	dnsmasq := needTool(t, "dnsmasq", "dnsmasq-base")
+	sipDig := peertest.NeedTool(t, "sip-dig")
+	dnsmasq := peertest.NeedTool(t, "dnsmasq")
 	zone, err := filepath.Abs("testdata/sipdig/zone.conf")
 	if err != nil {
 		t.Fatal(err)
@@ -425,7 +403,7 @@ func dropTCPTwins(lines []digLine) ([]digLine, error) {
 // dnsmasqServer is a dnsmasq process serving a zone on 127.0.0.1.
 type dnsmasqServer struct {
 	addr netip.AddrPort
-	log  *syncBuffer
+	log  *peertest.Buffer
 }
 
 func (s *dnsmasqServer) Port() uint16   { return s.addr.Port() }
@@ -460,7 +438,7 @@ func tryDnsmasq(t *testing.T, path, zone string, port uint16) (*dnsmasqServer, e
 		"--pid-file=",
 		"--log-queries",
 	}
-	s := &dnsmasqServer{addr: netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port), log: &syncBuffer{}}
+	s := &dnsmasqServer{addr: netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port), log: &peertest.Buffer{}}
 	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
@@ -517,22 +495,4 @@ func freeDNSPort(t *testing.T) uint16 {
 	}
 	t.Fatal("no port free for both UDP and TCP on 127.0.0.1")
 	return 0
-}
-
-// syncBuffer is a bytes.Buffer safe for a writing process and a reading test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
