@@ -147,6 +147,10 @@ type Button struct {
 	Name string `toml:"name"`
 	// Pin is the GPIO pin, as the board names it ("GPIO17").
 	Pin string `toml:"pin"`
+	// ActiveHigh means the line is high while the button is pressed (a
+	// button to 3V3, an optocoupler's output); the default is a button to
+	// ground with the pin's pull-up, low while pressed.
+	ActiveHigh bool `toml:"active_high"`
 	// Targets are the SIP URIs called; at least one.
 	Targets []string `toml:"targets"`
 	// Ring is "parallel" (default: all targets at once) or "sequential".

@@ -81,7 +81,7 @@ func (s *station) openHardware(cfg *Config, sc *device.StationConfig) error {
 		if err != nil {
 			return fmt.Errorf("button %s: %w", bc.Name, err)
 		}
-		btn, err := hw.NewButton(hw.ButtonConfig{Name: bc.Name, Pin: pin, Sink: s.events})
+		btn, err := hw.NewButton(hw.ButtonConfig{Name: bc.Name, Pin: pin, ActiveHigh: bc.ActiveHigh, Sink: s.events})
 		if err != nil {
 			return fmt.Errorf("button %s: %w", bc.Name, err)
 		}

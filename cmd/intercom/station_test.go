@@ -101,3 +101,49 @@ pin = "GPIO5"
 	cancel()
 	<-done
 }
+
+// TestActiveHighButton: a button with active_high rings on a high level,
+// and its idle (pulled-down) low level rings nothing.
+func TestActiveHighButton(t *testing.T) {
+	cfg, err := parseConfig("intercom.toml", []byte(`
+[sip]
+user = "door"
+[board]
+kind = "sim"
+[[button]]
+name = "gate"
+pin = "GPIO18"
+active_high = true
+targets = ["sip:gate@127.0.0.1"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := newStation(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), stationHooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := st.board.(*board.Sim)
+	d := &recordingDialer{}
+	st.Attach(d)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { st.run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(300 * time.Millisecond) // idle: the pull-down holds it low
+	if got := d.rang(); len(got) != 0 {
+		t.Fatalf("an idle active-high button rang %q", got)
+	}
+	if err := sim.Set("GPIO18", gpio.High); err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		if len(d.rang()) == 1 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := d.rang(); len(got) != 1 || got[0] != "sip:gate@127.0.0.1" {
+		t.Errorf("rang %q after a high level, want the gate's target", got)
+	}
+}
