@@ -3,7 +3,8 @@
 #   make build     host binary in bin/intercom
 #   make arm64     static, stripped linux/arm64 binary in bin/intercom-linux-arm64
 #   make test      the whole suite natively and as linux/arm64 under qemu,
-#                  plus one pass of every benchmark as a smoke test
+#                  plus one pass of every benchmark as a smoke test, and
+#                  the board in the loop (make test-board)
 #   make bench     benchmarks, with the sipgo comparison (bench/) side by side
 #   make lint      gofmt, go vet, staticcheck
 #   make fuzz      each fuzz target of FUZZPKGS for FUZZTIME (default 30s)
@@ -28,7 +29,8 @@ HAVE_BENCH  := $(wildcard bench/go.mod)
 # Debian packages the tests need, as COMMAND:PACKAGE pairs.
 DEB_TOOLS   := qemu-aarch64-static:qemu-user-static file:file sipp:sip-tester \
                baresip:baresip-core kamailio:kamailio sip-options:sofia-sip-bin \
-               dnsmasq:dnsmasq-base systemd-analyze:systemd mosquitto:mosquitto
+               dnsmasq:dnsmasq-base systemd-analyze:systemd mosquitto:mosquitto \
+               qemu-system-aarch64:qemu-system-arm fdtput:device-tree-compiler
 
 # install-debs installs the Debian packages of the COMMAND:PACKAGE pairs in $(1)
 # whose command is missing: as root it runs apt-get; otherwise it prints the one
@@ -65,7 +67,7 @@ apt-get update -qq || exit 1; \
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null || exit 1
 endef
 
-.PHONY: all demo build arm64 test test-native test-arm64 bench lint fuzz deps clean oto-deps test-oto build-oto \
+.PHONY: all demo build arm64 test test-native test-arm64 test-board bench lint fuzz deps clean oto-deps test-oto build-oto \
 	install deb test-deb
 
 all: build
@@ -90,13 +92,16 @@ deps:
 	$(call install-debs,$(DEB_TOOLS))
 	$(call install-files,$(SPEEX_DEBS))
 
-test: deps test-native test-arm64
+test: deps test-native test-arm64 test-board
+
+# Every package but the system tests, which test-board runs on their own.
+UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/systest$$')
 
 # The native run also runs each benchmark once (-benchtime 1x), so a broken
 # benchmark fails here rather than when someone measures; in bench/ it also
 # runs TestSameValues, which checks that both parsers read the same values.
 test-native: deps
-	$(GO) test -count=1 -bench . -benchtime 1x ./...
+	$(GO) test -count=1 -bench . -benchtime 1x $(UNIT_PKGS)
 	$(if $(HAVE_BENCH),cd bench && $(GO) test -count=1 -bench . -benchtime 1x ./...,@echo "no bench/go.mod: bench module skipped")
 	cd bench/aec && CGO_ENABLED=1 $(GO) vet -tags speex ./... && \
 		CGO_ENABLED=1 $(GO) test -count=1 -tags speex -v -run TestCompareSpeex -bench . -benchtime 1x ./...
@@ -104,7 +109,16 @@ test-native: deps
 # go test -exec runs each test binary in its package directory, as a native
 # run does, so relative testdata paths work under qemu too.
 test-arm64: deps
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static ./...
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static $(UNIT_PKGS)
+
+# The board in the loop: make arm64's firmware on an emulated arm64 board
+# (QEMU, Debian's kernel, real GPIO and ALSA drivers) against sipp on the
+# host. It prints what it measured. The kernel and busybox are fetched once
+# into BOARD_CACHE, in a folder named by their versions.
+BOARD_CACHE ?= $(HOME)/.cache/intercom/board
+test-board: deps arm64
+	INTERCOM_BOARD_CACHE=$(BOARD_CACHE) INTERCOM_FIRMWARE=$(CURDIR)/bin/intercom-linux-arm64 \
+		$(GO) test -count=1 -v -timeout 10m ./systest/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./...

@@ -10,14 +10,14 @@ import (
 )
 
 // loopbackCard skips the test unless the snd-aloop "Loopback" card is
-// present. These tests talk to the real kernel; CI machines have no sound
-// card, and the board-in-the-loop job is to load snd-aloop in an emulated
-// arm64 machine later.
+// present. These tests talk to the real kernel; build machines have no
+// sound card, so make test-board runs them on an emulated arm64 board that
+// loads snd-aloop (systest).
 func loopbackCard(t *testing.T) {
 	t.Helper()
 	b, err := os.ReadFile("/proc/asound/cards")
 	if err != nil {
-		t.Skip("no /proc/asound/cards: no ALSA here; needs snd-aloop (modprobe snd-aloop), which the board-in-the-loop job will provide in an emulated arm64 machine")
+		t.Skip("no /proc/asound/cards: no ALSA here; needs snd-aloop (modprobe snd-aloop), which make test-board loads on an emulated arm64 board")
 	}
 	cards, _ := parseProcCards(bytes.NewReader(b))
 	for _, c := range cards {
@@ -25,7 +25,7 @@ func loopbackCard(t *testing.T) {
 			return
 		}
 	}
-	t.Skip("no Loopback card: needs snd-aloop (modprobe snd-aloop), which the board-in-the-loop job will provide in an emulated arm64 machine")
+	t.Skip("no Loopback card: needs snd-aloop (modprobe snd-aloop), which make test-board loads on an emulated arm64 board")
 }
 
 func TestListKernel(t *testing.T) {
