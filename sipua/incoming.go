@@ -138,7 +138,9 @@ func (ua *UA) onInvite(tx *transaction.Server, req *message.Message, from transp
 		}
 	}
 	if !ua.addCall(c) {
-		ua.respond(tx, req, 486, "Busy Here")
+		// The call in progress may last minutes: a caller should not retry
+		// at once (RFC 3261 §21.4.7, §20.33).
+		ua.respond(tx, req, 486, "Busy Here", "Retry-After", "60")
 		ua.log.Info("incoming call refused: busy", "remote", remote)
 		return
 	}
