@@ -16,7 +16,9 @@
 //
 // Server side: a Server issues challenges with stateless nonces that expire
 // after a lifetime, ParseAuthorization reads credentials, and Server.Verify
-// checks them against a password or a stored HA1.
+// checks them against a password or a stored HA1. Its Throttle counts wrong
+// answers per source address and blocks a source that guesses too fast,
+// with a bounded table of sources.
 //
 // Not supported: the userhash, charset and domain parameters of RFC 7616
 // (userhash is optional for a client; the others are ignored), the

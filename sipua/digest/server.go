@@ -40,6 +40,8 @@ type Server struct {
 	algs  []Algorithm
 	key   [32]byte
 	now   func() time.Time // for tests
+
+	throttle *Throttle
 }
 
 // nonce layout before base64: issue time in Unix nanoseconds, random bytes,
@@ -69,10 +71,16 @@ func NewServer(realm string, algs ...Algorithm) (*Server, error) {
 			return nil, fmt.Errorf("digest: unsupported algorithm %v", a)
 		}
 	}
-	s := &Server{realm: realm, algs: slices.Clone(algs), now: time.Now}
+	s := &Server{realm: realm, algs: slices.Clone(algs), now: time.Now, throttle: NewThrottle(DefaultLimits)}
 	rand.Read(s.key[:]) // never fails (crypto/rand, Go 1.24+)
 	return s, nil
 }
+
+// Throttle returns the Server's limit on password guessing, with
+// DefaultLimits until changed with SetLimits. Verify does not consult it:
+// the caller, who knows the request's source, asks Throttle.Blocked before
+// checking credentials and calls Throttle.Fail when they are wrong.
+func (s *Server) Throttle() *Throttle { return s.throttle }
 
 // Challenges returns the values of the WWW-Authenticate (or
 // Proxy-Authenticate) header fields for a 401 (or 407) response, one per
