@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"intercom/sipua/digest"
@@ -77,6 +78,19 @@ type Config struct {
 	OnEvent func(Event)
 	// UserAgent is the User-Agent and Server header value.
 	UserAgent string
+	// Limits bound each message received (size, header fields, line
+	// length); zero fields take the message package's defaults.
+	Limits message.Limits
+	// MaxTransactions bounds the server transactions alive at once; past
+	// it a new request is answered 503 with Retry-After, statelessly.
+	// Default transaction.DefaultMaxServers.
+	MaxTransactions int
+	// MaxConns bounds the TCP and TLS connections (default 64);
+	// IdleTimeout closes one nothing is read from (default 10 minutes);
+	// MessageTimeout bounds the reading of one message on it, first byte
+	// to last (default 30 s), against peers that send slowly.
+	MaxConns                    int
+	IdleTimeout, MessageTimeout time.Duration
 }
 
 // Media is a call's session description, negotiated by offer and answer
@@ -121,6 +135,11 @@ type UA struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// Counters of what was received, and the limiter of the warnings
+	// about it.
+	malformedAnswered, malformedDropped, overloaded, dropped atomic.Uint64
+	warn                                                     warnLimiter
+
 	mu        sync.Mutex
 	public    netip.AddrPort   // our address as a registrar saw it (RFC 3581)
 	registrar netip.Addr       // the registrar that saw it
@@ -157,7 +176,8 @@ func New(cfg Config) (*UA, error) {
 	if ua.log == nil {
 		ua.log = slog.Default()
 	}
-	tc := transport.Config{TLSServer: cfg.TLSServer, TLSClient: cfg.TLSClient}
+	tc := transport.Config{TLSServer: cfg.TLSServer, TLSClient: cfg.TLSClient, Limits: cfg.Limits,
+		MaxConns: cfg.MaxConns, IdleTimeout: cfg.IdleTimeout, MessageTimeout: cfg.MessageTimeout}
 	tpName := strings.ToUpper(cfg.Transport)
 	switch tpName {
 	case "UDP":
@@ -188,6 +208,7 @@ func New(cfg Config) (*UA, error) {
 		}
 	}
 	ua.layer = transaction.NewLayer(sender{ua}, ua, cfg.Timers)
+	ua.layer.SetMaxServers(cfg.MaxTransactions)
 	if ua.tr, err = transport.Listen(tc, ua.receive); err != nil {
 		ua.cancel()
 		return nil, fmt.Errorf("sipua: %w", err)
@@ -397,22 +418,53 @@ func (ua *UA) localFor(to transport.Addr) transport.Addr {
 	return a
 }
 
+// Stats are counters of what the user agent received from the network
+// since it started, for monitoring hostile or broken peers.
+type Stats struct {
+	// MalformedAnswered counts malformed requests answered with an error
+	// status, statelessly: 400, 501, 505 or 513.
+	MalformedAnswered uint64
+	// MalformedDropped counts malformed messages dropped unanswered, as
+	// RFC 3261 wants for responses and ACKs, and requests too broken to
+	// address a response to (no request line or no Via).
+	MalformedDropped uint64
+	// Overloaded counts requests refused 503 because the server
+	// transaction table was at its bound (Config.MaxTransactions).
+	Overloaded uint64
+	// Dropped counts well-formed messages the transaction layer could not
+	// take, such as a response to an ACK, or whose answer failed to send.
+	Dropped uint64
+	// ServerTransactions and ClientTransactions are the transactions
+	// alive now.
+	ServerTransactions, ClientTransactions int
+	// Conns is the number of open TCP and TLS connections.
+	Conns int
+}
+
+// Stats returns the counters of what was received.
+func (ua *UA) Stats() Stats {
+	clients, servers := ua.layer.Counts()
+	return Stats{
+		MalformedAnswered:  ua.malformedAnswered.Load(),
+		MalformedDropped:   ua.malformedDropped.Load(),
+		Overloaded:         ua.overloaded.Load(),
+		Dropped:            ua.dropped.Load(),
+		ServerTransactions: servers, ClientTransactions: clients,
+		Conns: ua.tr.Conns(),
+	}
+}
+
 // receive is the transport's handler: it checks what was read and hands it
 // to the transaction layer, answering a malformed request statelessly.
+// Whatever it refuses is counted (Stats) and logged at most once a minute
+// per source address, so that a flood cannot flood the log.
 func (ua *UA) receive(m *message.Message, from transport.Addr, err error) {
 	<-ua.ready
 	if err == nil {
 		err = m.Validate()
 	}
 	if err != nil {
-		var pe *message.ParseError
-		if errors.As(err, &pe) && m.IsRequest() && m.Method() != message.ACK {
-			var resp message.Message
-			resp.InitResponse(m, pe.Status, pe.Reason(), "")
-			resp.AddHeader("Warning", `399 intercom "`+strings.ReplaceAll(pe.Error(), `"`, "'")+`"`)
-			_ = ua.tr.Send(from, resp.AppendTo(nil))
-		}
-		ua.log.Debug("malformed message", "from", from.String(), "err", err)
+		ua.malformed(m, from, err)
 		return
 	}
 	if m.IsRequest() {
@@ -420,9 +472,97 @@ func (ua *UA) receive(m *message.Message, from transport.Addr, err error) {
 	} else {
 		err = ua.layer.HandleResponse(m, from)
 	}
-	if err != nil {
+	switch {
+	case err == nil:
+	case errors.Is(err, transaction.ErrOverload):
+		ua.overloaded.Add(1)
+		if n, ok := ua.warn.allow(netip.Addr{}, time.Now()); ok {
+			ua.log.Warn("too many transactions: requests refused 503", "transactions", ua.Stats().ServerTransactions,
+				"refused_since_last", n)
+		}
+	default:
+		ua.dropped.Add(1)
 		ua.log.Debug("message dropped", "from", from.String(), "err", err)
 	}
+}
+
+// malformed answers a malformed request 4xx/5xx statelessly, or drops a
+// malformed response, ACK or request without a request line or Via.
+func (ua *UA) malformed(m *message.Message, from transport.Addr, err error) {
+	var pe *message.ParseError
+	answered := false
+	if errors.As(err, &pe) && m.IsRequest() && m.Method() != message.ACK {
+		if _, ok := m.Header("Via"); ok {
+			var resp message.Message
+			resp.InitResponse(m, pe.Status, pe.Reason(), "")
+			resp.AddHeader("Warning", `399 intercom "`+strings.ReplaceAll(pe.Error(), `"`, "'")+`"`)
+			resp.AddHeader("Server", ua.cfg.UserAgent)
+			answered = ua.tr.Send(from, resp.AppendTo(nil)) == nil
+		}
+	}
+	if answered {
+		ua.malformedAnswered.Add(1)
+	} else {
+		ua.malformedDropped.Add(1)
+	}
+	if n, ok := ua.warn.allow(from.AddrPort.Addr(), time.Now()); ok {
+		ua.log.Warn("malformed SIP message", "from", from.String(), "err", err, "answered", answered,
+			"suppressed_since_last", n)
+	} else {
+		ua.log.Debug("malformed SIP message", "from", from.String(), "err", err, "answered", answered)
+	}
+}
+
+// warnEvery is how often a source of bad messages is warned about.
+const warnEvery = time.Minute
+
+// maxWarnSources bounds the sources warnLimiter remembers; a flood from
+// more addresses shares one slot.
+const maxWarnSources = 256
+
+// warnLimiter lets one warning a minute through per source address and
+// counts the others. The zero value is ready to use.
+type warnLimiter struct {
+	mu      sync.Mutex
+	sources map[netip.Addr]*warnState
+}
+
+type warnState struct {
+	last       time.Time
+	suppressed uint64
+}
+
+// allow reports whether a warning about src may be logged at now, and how
+// many were suppressed since the last one.
+func (w *warnLimiter) allow(src netip.Addr, now time.Time) (suppressed uint64, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sources == nil {
+		w.sources = make(map[netip.Addr]*warnState)
+	}
+	shared := netip.IPv6Unspecified() // the slot of the sources past the bound
+	if w.sources[src] == nil && len(w.sources) >= maxWarnSources {
+		for a, s := range w.sources {
+			if now.Sub(s.last) >= warnEvery {
+				delete(w.sources, a)
+			}
+		}
+		if len(w.sources) >= maxWarnSources-1 {
+			src = shared
+		}
+	}
+	st := w.sources[src]
+	if st == nil {
+		w.sources[src] = &warnState{last: now}
+		return 0, true
+	}
+	if now.Sub(st.last) < warnEvery {
+		st.suppressed++
+		return 0, false
+	}
+	n := st.suppressed
+	st.last, st.suppressed = now, 0
+	return n, true
 }
 
 // StrayResponse answers a 2xx to an INVITE whose transaction has ended

@@ -166,16 +166,19 @@ func (m *Message) Reset() {
 // Unmarshal checks the framing, the start line and the header field syntax
 // in general; Validate checks the header fields a user agent relies on. On
 // error, m keeps the start line and the header fields read before the fault,
-// so that a response can still be addressed.
+// so that a response can still be addressed; a datagram over
+// Limits.MaxMessageSize is refused 513 once its head is read.
 func (m *Message) Unmarshal(data []byte) error {
 	m.Reset()
 	lim := m.Limits.withDefaults()
-	if len(data) > lim.MaxMessageSize {
-		return &ParseError{Status: 513, Msg: "message larger than " + strconv.Itoa(lim.MaxMessageSize) + " bytes"}
-	}
 	bodyStart, err := m.parseHead(data, lim)
 	if err != nil {
 		return err
+	}
+	if len(data) > lim.MaxMessageSize {
+		// After the head, whose parsing is bounded by the other limits, so
+		// that the 513 can be addressed (RFC 3261 §21.5.14).
+		return &ParseError{Status: 513, Msg: "message larger than " + strconv.Itoa(lim.MaxMessageSize) + " bytes"}
 	}
 	rest := data[bodyStart:]
 	cl, err := m.declaredContentLength()

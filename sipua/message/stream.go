@@ -45,6 +45,8 @@ func (s *StreamReader) Read(m *Message) error {
 		s.start = 0
 	}
 	var headLen int
+	m.Reset()
+	lineChecked := false
 	for {
 		for s.start < s.end && (s.buf[s.start] == '\r' || s.buf[s.start] == '\n') {
 			if s.KeepAlive != nil && s.end-s.start >= 4 && string(s.buf[s.start:s.start+4]) == "\r\n\r\n" {
@@ -53,6 +55,22 @@ func (s *StreamReader) Read(m *Message) error {
 				continue
 			}
 			s.start++
+		}
+		if !lineChecked {
+			// Refuse garbage, such as the rest of a body longer than its
+			// Content-Length said, as soon as its first line is in,
+			// rather than when a blank line or a timeout comes.
+			if end, next := lineAt(s.buf[s.start:s.end], 0); next >= 0 {
+				lineChecked = true
+				if end > lim.MaxLineLength {
+					return &ParseError{Status: 513, Msg: "start line longer than " + strconv.Itoa(lim.MaxLineLength) + " bytes"}
+				}
+				if err := m.parseStartLine(s.buf[s.start : s.start+end]); err != nil {
+					return err
+				}
+			} else if s.end-s.start > lim.MaxLineLength {
+				return &ParseError{Status: 513, Msg: "start line longer than " + strconv.Itoa(lim.MaxLineLength) + " bytes"}
+			}
 		}
 		if headLen = headEnd(s.buf[s.start:s.end]); headLen > 0 {
 			break
@@ -86,6 +104,10 @@ func (s *StreamReader) Read(m *Message) error {
 	s.start += headLen + cl
 	return nil
 }
+
+// Buffered returns the number of bytes read from the stream but not yet
+// returned in a message: the start of the next message, if any.
+func (s *StreamReader) Buffered() int { return s.end - s.start }
 
 // fill reads more of the stream, growing the buffer up to twice the largest
 // message (one message and the start of the next). It never moves bytes

@@ -191,6 +191,19 @@ func (l *Layer) HandleRequest(req *message.Message, from Addr) error {
 		l.core.Request(nil, req, from) // the ACK to a 2xx: a transaction of its own
 		return nil
 	}
+	if len(l.servers) >= l.maxServers {
+		// A flood: refuse statelessly rather than keep state for it
+		// (RFC 3261 §21.5.4).
+		var resp message.Message
+		resp.InitResponse(req, 503, "Service Unavailable", "")
+		resp.AddHeader("Retry-After", overloadRetryAfter)
+		err := l.tr.Send(responseAddr(&via, from), resp.AppendTo(nil))
+		l.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrOverload, err)
+		}
+		return ErrOverload
+	}
 	tx := &Server{l: l, key: key, invite: method == message.INVITE, to: responseAddr(&via, from), reqToTag: string(to.Tag())}
 	if to.Tag() == nil {
 		tx.mergeKey = string(req.CallID()) + "|" + string(fromHdr.Tag()) + "|" + strconv.FormatUint(uint64(cseq.Seq), 10) + "|" + string(method)

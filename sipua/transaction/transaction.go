@@ -57,7 +57,20 @@ var (
 	ErrTimeout = errors.New("sip transaction timed out")
 	// ErrTransport: the transport could not send (the cause is wrapped).
 	ErrTransport = errors.New("sip transport failed")
+	// ErrOverload: HandleRequest found MaxServers server transactions alive
+	// and answered the request statelessly with 503 and Retry-After.
+	ErrOverload = errors.New("sip server transactions over their bound")
 )
+
+// DefaultMaxServers is the default bound of the server transaction table.
+// A transaction lingers up to 64*T1 (32 s) after its final response, so
+// under a flood of requests the table holds about 32 s of them; past the
+// bound new requests are refused 503 instead of growing it.
+const DefaultMaxServers = 4096
+
+// overloadRetryAfter is the Retry-After, in seconds, of the 503 sent past
+// the bound: about the time the table needs to drain.
+const overloadRetryAfter = "32"
 
 // Core is the transaction user: the UA core above the layer. Its methods are
 // called without the layer's lock held, from the goroutine that fed the
@@ -80,16 +93,17 @@ type Layer struct {
 	core   Core
 	timers Timers
 
-	mu      sync.Mutex
-	clients map[string]*Client
-	servers map[string]*Server
-	merged  map[string]*Server // by Call-ID, From tag and CSeq (§8.2.2.2)
+	mu         sync.Mutex
+	maxServers int
+	clients    map[string]*Client
+	servers    map[string]*Server
+	merged     map[string]*Server // by Call-ID, From tag and CSeq (§8.2.2.2)
 }
 
 // NewLayer returns a layer that sends through tr and hands requests to core.
 func NewLayer(tr Transport, core Core, timers Timers) *Layer {
 	return &Layer{
-		tr: tr, core: core, timers: timers.withDefaults(),
+		tr: tr, core: core, timers: timers.withDefaults(), maxServers: DefaultMaxServers,
 		clients: make(map[string]*Client),
 		servers: make(map[string]*Server),
 		merged:  make(map[string]*Server),
@@ -107,6 +121,20 @@ func (l *Layer) Close() {
 	for _, tx := range l.servers {
 		tx.end()
 	}
+}
+
+// SetMaxServers bounds the number of server transactions alive at once
+// (DefaultMaxServers if n <= 0): past it, a new request is answered 503
+// Service Unavailable with Retry-After, statelessly, and HandleRequest
+// returns ErrOverload. Retransmissions, ACKs and CANCELs of transactions
+// alive are still matched.
+func (l *Layer) SetMaxServers(n int) {
+	if n <= 0 {
+		n = DefaultMaxServers
+	}
+	l.mu.Lock()
+	l.maxServers = n
+	l.mu.Unlock()
 }
 
 // Timers returns the timer bases the layer runs with.

@@ -36,6 +36,11 @@ type Config struct {
 	// IdleTimeout closes a connection nothing was read from for this long;
 	// default 10 minutes (peers send keep-alives more often, RFC 5626).
 	IdleTimeout time.Duration
+	// MessageTimeout bounds the reading of one message on a connection,
+	// from its first byte to its last; default 30 seconds. It closes the
+	// connection of a peer that sends a message slowly (slow loris) or
+	// never sends the body its Content-Length announced.
+	MessageTimeout time.Duration
 	// DialTimeout bounds connecting to a peer; default 5 seconds.
 	DialTimeout time.Duration
 }
@@ -46,6 +51,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = 10 * time.Minute
+	}
+	if c.MessageTimeout <= 0 {
+		c.MessageTimeout = 30 * time.Second
 	}
 	if c.DialTimeout <= 0 {
 		c.DialTimeout = 5 * time.Second
@@ -355,7 +363,8 @@ func (c *conn) read() {
 		}
 		c.t.mu.Unlock()
 	}()
-	sr := message.NewStreamReader(idleReader{c.nc, c.t.cfg.IdleTimeout})
+	dr := &deadlineReader{nc: c.nc, idle: c.t.cfg.IdleTimeout, whole: c.t.cfg.MessageTimeout}
+	sr := message.NewStreamReader(dr)
 	sr.Limits = c.t.cfg.Limits
 	sr.KeepAlive = func() { _ = c.write([]byte("\r\n")) }
 	var m message.Message
@@ -368,6 +377,12 @@ func (c *conn) read() {
 			}
 			return
 		}
+		// The next message's clock starts with its first byte, which may
+		// be in already.
+		dr.started = time.Time{}
+		if sr.Buffered() > 0 {
+			dr.started = time.Now()
+		}
 		if m.IsRequest() {
 			m.SetReceived(c.addr.AddrPort)
 		}
@@ -375,13 +390,25 @@ func (c *conn) read() {
 	}
 }
 
-// idleReader gives every read of a connection the idle timeout.
-type idleReader struct {
-	nc   net.Conn
-	idle time.Duration
+// deadlineReader gives every read of a connection a deadline: the idle
+// timeout, and no later than the message timeout after the first byte of
+// the message being read (CRLF keep-alives do not start a message).
+type deadlineReader struct {
+	nc          net.Conn
+	idle, whole time.Duration
+	started     time.Time // zero between messages
 }
 
-func (r idleReader) Read(p []byte) (int, error) {
-	r.nc.SetReadDeadline(time.Now().Add(r.idle))
-	return r.nc.Read(p)
+func (r *deadlineReader) Read(p []byte) (int, error) {
+	now := time.Now()
+	deadline := now.Add(r.idle)
+	if end := r.started.Add(r.whole); !r.started.IsZero() && end.Before(deadline) {
+		deadline = end
+	}
+	r.nc.SetReadDeadline(deadline)
+	n, err := r.nc.Read(p)
+	if r.started.IsZero() && !onlyCRLF(p[:n]) {
+		r.started = now
+	}
+	return n, err
 }
