@@ -78,6 +78,9 @@ func (f *firmware) Status() httpapi.Status {
 		Stats: httpapi.Stats{Calls: f.calls.Load(), CallsAnswered: f.answered.Load(), DoorOpens: f.doorOpens.Load(),
 			WrongCodes: f.wrongCodes.Load(), ButtonPresses: f.presses.Load(), EventsDropped: f.hub.Dropped()}}
 	if ua := f.ua.Load(); ua != nil {
+		us := ua.Stats()
+		s.Stats.SIP = httpapi.SIPStats{MalformedAnswered: us.MalformedAnswered, MalformedDropped: us.MalformedDropped,
+			Overloaded: us.Overloaded, Dropped: us.Dropped, ServerTransactions: us.ServerTransactions, Conns: us.Conns}
 		if f.cfg.SIP.Domain != "" {
 			r := ua.Registration()
 			s.Registration = httpapi.Registration{State: r.State.String(), Expires: int(r.Expires.Seconds())}

@@ -35,6 +35,12 @@ func formatMetrics(st Status) []byte {
 	metric("intercom_wrong_codes_total", "counter", "Wrong door codes entered since start.", float64(st.Stats.WrongCodes))
 	metric("intercom_button_presses_total", "counter", "Button presses since start.", float64(st.Stats.ButtonPresses))
 	metric("intercom_events_dropped_total", "counter", "Events dropped for slow subscribers since start.", float64(st.Stats.EventsDropped))
+	metric("intercom_sip_malformed_answered_total", "counter", "Malformed SIP requests answered with an error since start.", float64(st.Stats.SIP.MalformedAnswered))
+	metric("intercom_sip_malformed_dropped_total", "counter", "Malformed SIP messages dropped unanswered since start.", float64(st.Stats.SIP.MalformedDropped))
+	metric("intercom_sip_overloaded_total", "counter", "SIP requests refused 503 at the transaction bound since start.", float64(st.Stats.SIP.Overloaded))
+	metric("intercom_sip_dropped_total", "counter", "Well-formed SIP messages dropped since start.", float64(st.Stats.SIP.Dropped))
+	metric("intercom_sip_server_transactions", "gauge", "SIP server transactions alive.", float64(st.Stats.SIP.ServerTransactions))
+	metric("intercom_sip_connections", "gauge", "Open SIP TCP and TLS connections.", float64(st.Stats.SIP.Conns))
 	metric("intercom_door_relay", "gauge", "1 while the door relay is energised.", b2f(st.Door.Relay))
 	metric("intercom_door_locked", "gauge", "1 while door codes are locked out.", b2f(st.Door.Locked))
 	if st.Door.Open != nil {

@@ -136,4 +136,25 @@ type Stats struct {
 	ButtonPresses uint64 `json:"button_presses"`
 	// EventsDropped counts events not delivered to slow subscribers.
 	EventsDropped uint64 `json:"events_dropped"`
+	// SIP counts what the SIP user agent refused from the network.
+	SIP SIPStats `json:"sip"`
+}
+
+// SIPStats count SIP messages the station refused, since it started: a
+// rising count means a broken or hostile peer.
+type SIPStats struct {
+	// MalformedAnswered counts malformed requests answered with an error
+	// (400, 501, 505, 513).
+	MalformedAnswered uint64 `json:"malformed_answered"`
+	// MalformedDropped counts malformed messages dropped unanswered
+	// (responses, ACKs, requests too broken to answer).
+	MalformedDropped uint64 `json:"malformed_dropped"`
+	// Overloaded counts requests refused 503 at the transaction bound.
+	Overloaded uint64 `json:"overloaded"`
+	// Dropped counts well-formed messages that could not be taken.
+	Dropped uint64 `json:"dropped"`
+	// ServerTransactions is the number of server transactions alive.
+	ServerTransactions int `json:"server_transactions"`
+	// Conns is the number of open SIP TCP and TLS connections.
+	Conns int `json:"conns"`
 }
