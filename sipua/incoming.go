@@ -116,19 +116,9 @@ func (ua *UA) onInvite(tx *transaction.Server, req *message.Message, from transp
 	c.source = from.AddrPort
 	c.request.CopyFrom(req) // for the policy: Call.Header
 	if ua.inbound != nil {
-		user, stale, ok := ua.authenticate(req)
-		if !ok {
-			var resp message.Message
-			resp.InitResponse(req, 401, "Unauthorized", randomToken())
-			for _, ch := range ua.inbound.Challenges(stale) {
-				resp.AddHeader("WWW-Authenticate", ch)
-			}
-			resp.AddHeader("Server", ua.cfg.UserAgent)
-			_ = tx.Respond(&resp)
-			ua.log.Info("incoming call challenged", "remote", remote, "source", from.AddrPort.String())
+		if !ua.checkAuth(tx, req, c, from, remote) {
 			return
 		}
-		c.authUser = user
 	}
 	if ua.cfg.Policy != nil {
 		if code := ua.cfg.Policy(c); code != 0 {
@@ -185,30 +175,98 @@ func (ua *UA) onInvite(tx *transaction.Server, req *message.Message, from transp
 	ua.cfg.OnIncoming(c)
 }
 
+// authResult is what the credentials of a request were worth.
+type authResult int
+
+const (
+	authNone  authResult = iota // no Digest credentials
+	authOK                      // right, with a fresh nonce
+	authStale                   // right, with an expired nonce
+	authWrong                   // wrong: unknown user, bad password, a nonce not ours
+)
+
+// checkAuth challenges an incoming INVITE with Digest (InboundAuth) and
+// limits password guessing per source address: a source whose answers
+// were wrong too often is refused 403 with Retry-After, without its
+// credentials being checked, until its block ends. It reports whether the
+// caller passed, and sets c.authUser. A burst of wrong answers is logged
+// once (event auth_failed) and a block once (event auth_blocked), with the
+// source; Throttle().Stats() counts them all.
+func (ua *UA) checkAuth(tx *transaction.Server, req *message.Message, c *Call, from transport.Addr, remote string) bool {
+	th := ua.inbound.Throttle()
+	src := from.AddrPort.Addr()
+	if left, blocked := th.Blocked(src); blocked {
+		ua.respond(tx, req, 403, "Forbidden", "Retry-After", strconv.Itoa(int((left+time.Second-1)/time.Second)))
+		ua.log.Debug("incoming call refused: source blocked", "source", from.AddrPort.String())
+		return false
+	}
+	user, res := ua.authenticate(req)
+	switch res {
+	case authOK:
+		c.authUser = user
+		return true
+	case authWrong:
+		first, blocked := th.Fail(src)
+		if first {
+			ua.log.Warn("wrong credentials", "event", "auth_failed", "source", src.String(), "user", user, "remote", remote)
+		}
+		if blocked {
+			lim := th.Limits()
+			ua.log.Warn("source blocked after wrong credentials", "event", "auth_blocked", "source", src.String(),
+				"failures", lim.MaxFailures, "for", lim.Block.String())
+			ua.respond(tx, req, 403, "Forbidden", "Retry-After", strconv.Itoa(int(lim.Block/time.Second)))
+			return false
+		}
+	}
+	var resp message.Message
+	resp.InitResponse(req, 401, "Unauthorized", randomToken())
+	for _, ch := range ua.inbound.Challenges(res == authStale) {
+		resp.AddHeader("WWW-Authenticate", ch)
+	}
+	resp.AddHeader("Server", ua.cfg.UserAgent)
+	_ = tx.Respond(&resp)
+	if res == authNone {
+		ua.log.Info("incoming call challenged", "remote", remote, "source", from.AddrPort.String())
+	}
+	return false
+}
+
+// AuthStats counts the wrong Digest answers of callers, the sources
+// blocked for guessing and the requests refused while blocked; zero
+// without InboundAuth.
+func (ua *UA) AuthStats() digest.ThrottleStats {
+	if ua.inbound == nil {
+		return digest.ThrottleStats{}
+	}
+	return ua.inbound.Throttle().Stats()
+}
+
 // authenticate checks the Digest credentials of a request against
-// InboundAuth; stale reports a good answer to an expired nonce.
-func (ua *UA) authenticate(req *message.Message) (user string, stale, ok bool) {
+// InboundAuth. An unknown user is checked against a random password, so
+// that neither the answer (stale or not) nor the time taken tells whether
+// a user name exists.
+func (ua *UA) authenticate(req *message.Message) (string, authResult) {
 	v, found := req.Header("Authorization")
 	if !found {
-		return "", false, false
+		return "", authNone
 	}
 	a, err := digest.ParseAuthorization(v)
 	if err != nil {
-		return "", false, false
+		return "", authWrong
 	}
 	password, known := ua.cfg.InboundAuth(a.Username)
 	if !known {
-		return "", false, false
+		password = randomToken() + randomToken()
 	}
 	err = ua.inbound.Verify(&a, digest.Request{Method: string(req.Method()), URI: string(req.RequestURI()), Body: req.Body()},
 		digest.Credentials{Username: a.Username, Password: password})
 	switch {
-	case err == nil:
-		return a.Username, false, true
-	case errors.Is(err, digest.ErrStale):
-		return "", true, false
+	case err == nil && known:
+		return a.Username, authOK
+	case errors.Is(err, digest.ErrStale) && known:
+		return a.Username, authStale
 	}
-	return "", false, false
+	return a.Username, authWrong
 }
 
 // reasonPhrase returns the usual phrase of a status code we send.
@@ -540,8 +598,18 @@ func (c *Call) onInfo(tx *transaction.Server, req *message.Message) {
 // ReportDTMF records a key the peer pressed and emits a dtmf event; the
 // media layer reports the keys it receives as RTP telephone-events here
 // (source "rfc4733"), SIP INFO ones arrive by themselves ("info").
+//
+// Only a call that is up takes keys: those of a call still ringing (INFO
+// in its early dialog, telephone-events with early media) are dropped, so
+// that no one reaches the door code before the call was accepted.
 func (c *Call) ReportDTMF(digit, source string) {
 	c.mu.Lock()
+	if c.state != CallAnswered {
+		state := c.state
+		c.mu.Unlock()
+		c.ua.log.Debug("DTMF dropped: the call is not up", "call_id", c.callID, "state", state.String(), "source", source)
+		return
+	}
 	c.dtmf.WriteString(digit)
 	c.mu.Unlock()
 	c.ua.emit(Event{Name: EventDTMF, Call: c, Digit: digit, Source: source})

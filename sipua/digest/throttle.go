@@ -94,6 +94,13 @@ func (t *Throttle) SetLimits(l Limits) {
 	t.mu.Unlock()
 }
 
+// Limits returns the limits in force, defaults filled in.
+func (t *Throttle) Limits() Limits {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.limits
+}
+
 // key is the map key of an address: IPv4 as is, IPv6 by its /64.
 func key(a netip.Addr) netip.Addr {
 	a = a.Unmap().WithZone("")
