@@ -13,6 +13,14 @@
 // with no NAPTR or SRV lookup, so a station calling a name pinned in its
 // hosts file, or itself, works with no DNS server reachable. The hosts file
 // also answers for the targets of SRV records before DNS is asked.
+//
+// When DNS cannot be reached (a query times out or is refused), Lookup
+// returns the targets it found for the same URI last time, up to
+// Config.StaleFor after they were found ("serve stale", as RFC 8767 does
+// for resolvers): a station keeps reaching its registrar and phones while
+// its DNS server is down, and asks DNS again on every Lookup, so that it
+// follows changes once DNS is back. A negative answer (no such name, no
+// records) is never replaced by stale targets.
 package locate
 
 import (
@@ -22,6 +30,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,7 +122,14 @@ type Config struct {
 	// Rand, when not nil, chooses among SRV records of equal priority, so
 	// that tests can seed it; nil means the global source.
 	Rand *rand.Rand
+	// StaleFor is how long the targets of a URI are kept, to be returned
+	// when DNS cannot be reached; 0 means 24 hours, a negative value
+	// keeps none.
+	StaleFor time.Duration
 }
+
+// maxStale is the most URIs whose targets are kept for when DNS is down.
+const maxStale = 64
 
 // Resolver locates SIP servers. It is safe for concurrent use.
 type Resolver struct {
@@ -126,6 +142,16 @@ type Resolver struct {
 
 	randMu sync.Mutex
 	rand   *rand.Rand
+
+	staleFor time.Duration
+	staleMu  sync.Mutex
+	stale    map[string]staleTargets // by URI, as resolved
+}
+
+// staleTargets are the targets found for a URI, and when.
+type staleTargets struct {
+	targets []Target
+	found   time.Time
 }
 
 // New returns a Resolver for cfg.
@@ -135,6 +161,10 @@ func New(cfg Config) (*Resolver, error) {
 		proxy:      cfg.OutboundProxy,
 		ipv6First:  cfg.IPv6First,
 		rand:       cfg.Rand,
+		staleFor:   cfg.StaleFor,
+	}
+	if r.staleFor == 0 {
+		r.staleFor = 24 * time.Hour
 	}
 	if len(r.transports) == 0 {
 		r.transports = []Transport{UDP, TCP}
@@ -211,6 +241,15 @@ func (r *Resolver) Lookup(ctx context.Context, uri *message.URI) ([]Target, erro
 		return nil, errors.New("locate: no URI")
 	}
 	targets, err := r.lookup(ctx, uri)
+	key := staleKey(uri)
+	switch {
+	case err == nil:
+		r.keep(key, targets)
+	case unreachable(err) && ctx.Err() == nil:
+		if old, ok := r.kept(key); ok {
+			return old, nil
+		}
+	}
 	if err != nil {
 		// Name the URI without its user part, which may hold a password.
 		where := string(uri.Scheme) + ":" + string(uri.Host)
@@ -220,6 +259,56 @@ func (r *Resolver) Lookup(ctx context.Context, uri *message.URI) ([]Target, erro
 		return nil, fmt.Errorf("locate %s: %w", where, err)
 	}
 	return targets, nil
+}
+
+// staleKey is what the targets of uri depend on: its scheme, host, port,
+// and transport and maddr parameters.
+func staleKey(uri *message.URI) string {
+	k := strings.ToLower(string(uri.Scheme) + ":" + string(uri.Host) + ":" + strconv.Itoa(uri.Port))
+	for _, p := range []string{"transport", "maddr"} {
+		if v, ok := uri.Params.Get(p); ok {
+			k += ";" + p + "=" + strings.ToLower(string(v))
+		}
+	}
+	return k
+}
+
+// unreachable reports whether a Lookup failed because DNS could not be
+// asked (a timeout, a refused or failed exchange), rather than because it
+// answered that there is nothing.
+func unreachable(err error) bool {
+	var qe *queryError
+	return errors.As(err, &qe)
+}
+
+// keep remembers the targets found for a URI.
+func (r *Resolver) keep(key string, targets []Target) {
+	if r.staleFor < 0 || len(targets) == 0 {
+		return
+	}
+	r.staleMu.Lock()
+	defer r.staleMu.Unlock()
+	if r.stale == nil {
+		r.stale = make(map[string]staleTargets)
+	}
+	if _, ok := r.stale[key]; !ok && len(r.stale) >= maxStale {
+		for k := range r.stale { // full: forget one
+			delete(r.stale, k)
+			break
+		}
+	}
+	r.stale[key] = staleTargets{targets: slices.Clone(targets), found: time.Now()}
+}
+
+// kept returns the targets found for a URI within StaleFor.
+func (r *Resolver) kept(key string) ([]Target, bool) {
+	r.staleMu.Lock()
+	defer r.staleMu.Unlock()
+	st, ok := r.stale[key]
+	if !ok || time.Since(st.found) > r.staleFor {
+		return nil, false
+	}
+	return slices.Clone(st.targets), true
 }
 
 func (r *Resolver) lookup(ctx context.Context, uri *message.URI) ([]Target, error) {
