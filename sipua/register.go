@@ -60,6 +60,22 @@ type RegStatus struct {
 // answers digest challenges, honours the registrar's Expires and
 // Min-Expires (423), refreshes before expiry, backs off with jitter after
 // failures and unregisters when its context ends.
+//
+// It also notices by itself when its registrar goes away and comes back:
+//
+//   - While registered with keep-alives on, a keep-alive is an OPTIONS
+//     probe of the registrar when it has shown that it answers them (a
+//     CRLF otherwise). A probe not answered within ProbeWait means the
+//     registrar, or the way to it, is down: the status turns RegFailed at
+//     once (so that calls through it can fail fast) and the registration
+//     is sent again, so that a registrar that restarted and lost its
+//     bindings gets ours back as soon as it answers.
+//   - After a failure where no registrar answered at all (timeouts,
+//     transport errors), the back-off is spent probing the registrars
+//     with OPTIONS; any answer ends it, and the station registers at once.
+//     The back-off is capped at BackoffMax (30 s) in any case.
+//   - When the registrar's name cannot be resolved (DNS down), the
+//     addresses it resolved to last time are used.
 type Registration struct {
 	acct     Account
 	layer    *transaction.Layer
@@ -86,10 +102,25 @@ type Registration struct {
 
 	// BackoffBase and BackoffMax bound the delay after a failure, which
 	// doubles from the base and is jittered to 50–100% (RFC 5626 §4.5).
-	// Defaults 1 s and 60 s, so a station is back soon after its server.
+	// Defaults 1 s and 30 s, so a station is back soon after its server
+	// even when no probe tells it so.
 	BackoffBase, BackoffMax time.Duration
 	// Timeout bounds one REGISTER transaction; default 32 s (64*T1).
 	Timeout time.Duration
+	// ProbeWait is how long an OPTIONS probe of the registrar may go
+	// unanswered before the registrar counts as unreachable; default 2 s
+	// (the first answer normally comes within one round trip, and two
+	// retransmissions fit in 2 s).
+	ProbeWait time.Duration
+
+	// lastHops are the targets of the last attempt, used when they cannot
+	// be resolved again and probed during a back-off.
+	lastHops []hop
+	// answered is whether any registrar answered the last attempt.
+	answered bool
+	// probes is what is known of the current registrar's answers to
+	// OPTIONS.
+	probes probeState
 
 	callID, fromTag string
 	cseq            uint32
@@ -120,11 +151,12 @@ func NewRegistration(acct Account, layer *transaction.Layer, registrar, local tr
 	return &Registration{
 		acct: acct, layer: layer, onChange: onChange,
 		auth:        digest.NewClient(digest.Credentials{Username: user, Password: acct.Password}),
-		BackoffBase: time.Second, BackoffMax: time.Minute, Timeout: 32 * time.Second,
-		targets:  func(context.Context) ([]hop, error) { return []hop{{addr: registrar}}, nil },
-		localFor: func(transport.Addr) transport.Addr { return local },
-		callID:   randomToken() + "@" + local.AddrPort.Addr().String(),
-		fromTag:  randomToken(),
+		BackoffBase: time.Second, BackoffMax: 30 * time.Second, Timeout: 32 * time.Second,
+		ProbeWait: 2 * time.Second,
+		targets:   func(context.Context) ([]hop, error) { return []hop{{addr: registrar}}, nil },
+		localFor:  func(transport.Addr) transport.Addr { return local },
+		callID:    randomToken() + "@" + local.AddrPort.Addr().String(),
+		fromTag:   randomToken(),
 	}
 }
 
@@ -150,25 +182,36 @@ func (r *Registration) set(s RegStatus) {
 func (r *Registration) Run(ctx context.Context) error {
 	failures := 0
 	for {
-		if r.Status().State != Registered { // a refresh keeps the status
+		// A refresh keeps the status; so do retries after a failure, so
+		// that the status says "failed" until the registrar is back.
+		if st := r.Status().State; st != Registered && st != RegFailed {
 			r.set(RegStatus{State: Registering})
 		}
 		granted, err := r.register(ctx, r.acct.Expires)
-		var wait time.Duration
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
+			r.probes.verdictPending = false // the silent probe was an outage
 			r.set(RegStatus{State: RegFailed, Err: err})
-			wait = r.backoff(failures)
+			wait := r.backoff(failures)
 			failures++
-		} else {
-			r.set(RegStatus{State: Registered, Expires: granted})
-			failures = 0
-			wait = refreshIn(granted)
+			if !r.waitBackoff(ctx, wait, !r.answered) {
+				break
+			}
+			continue
 		}
-		if !r.sleep(ctx, wait, err == nil) {
+		if r.probes.verdictPending { // silent to OPTIONS, yet registered
+			r.probes.verdictPending, r.probes.off = false, true
+		}
+		r.set(RegStatus{State: Registered, Expires: granted})
+		failures = 0
+		again, why := r.whileRegistered(ctx, refreshIn(granted))
+		if !again {
 			break
+		}
+		if why != nil {
+			r.set(RegStatus{State: RegFailed, Err: why})
 		}
 	}
 	if r.Status().State == Registered {
@@ -182,26 +225,174 @@ func (r *Registration) Run(ctx context.Context) error {
 	return nil
 }
 
-// sleep waits d, sending keep-alives to the registrar meanwhile if asked,
-// and reports whether ctx is still alive.
-func (r *Registration) sleep(ctx context.Context, d time.Duration, keepAlive bool) bool {
+// probeState is what is known of a registrar's answers to OPTIONS.
+type probeState struct {
+	registrar transport.Addr // whom it is about
+	answered  bool           // it answered a probe
+	off       bool           // it answers REGISTER but not OPTIONS: no probes
+	// verdictPending: a probe of a registrar that never answered one
+	// went unanswered; the REGISTER that follows tells whether it is
+	// down (it fails) or ignores OPTIONS (it succeeds).
+	verdictPending bool
+}
+
+// ErrRegistrarSilent is wrapped by the status error when the registrar
+// stopped answering the probes of a registered station.
+var ErrRegistrarSilent = errors.New("registrar not answering")
+
+// whileRegistered waits d until the next refresh, sending keep-alives to
+// the registrar meanwhile: OPTIONS probes when it answers them, CRLF
+// otherwise. It reports whether ctx is still alive, and, when it returns
+// early because a probe went unanswered, why the registration is to be
+// considered failed (nil when the registrar never answered a probe: the
+// REGISTER sent next tells whether it is down).
+func (r *Registration) whileRegistered(ctx context.Context, d time.Duration) (bool, error) {
 	end := time.NewTimer(d)
 	defer end.Stop()
 	var tick <-chan time.Time
-	if keepAlive && r.keepAlive > 0 && r.ping != nil {
+	if r.keepAlive > 0 {
 		t := time.NewTicker(r.keepAlive)
 		defer t.Stop()
 		tick = t.C
 	}
+	if r.probes.registrar != r.registrar {
+		r.probes = probeState{registrar: r.registrar}
+	}
+	answer := make(chan bool, 1) // the outcome of the probe in flight
+	inFlight := false
+	late := time.NewTimer(r.ProbeWait)
+	late.Stop()
+	defer late.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false, nil
+		case <-end.C:
+			return true, nil
+		case <-tick:
+			switch {
+			case !inFlight && !r.probes.off && r.layer != nil:
+				inFlight = true
+				ch := answer
+				r.probe(hop{addr: r.registrar}, func(ok bool) { ch <- ok })
+				late.Reset(r.ProbeWait)
+			case r.ping != nil:
+				r.ping(r.registrar)
+			}
+		case ok := <-answer:
+			inFlight = false
+			late.Stop()
+			if ok {
+				r.probes.answered = true
+				continue
+			}
+			// A transport error: unreachable at once.
+			return true, r.silent(fmt.Errorf("%w: probe of %v failed", ErrRegistrarSilent, r.registrar))
+		case <-late.C:
+			return true, r.silent(fmt.Errorf("%w: no answer from %v within %v", ErrRegistrarSilent, r.registrar, r.ProbeWait))
+		}
+	}
+}
+
+// silent returns err when the registrar, silent to a probe, answered
+// probes before; else it notes that the REGISTER sent next must tell
+// whether it is down or merely ignores OPTIONS, and returns nil.
+func (r *Registration) silent(err error) error {
+	if r.probes.answered {
+		return err
+	}
+	r.probes.verdictPending = true
+	return nil
+}
+
+// maxProbed is how many registrars are probed at once during a back-off.
+const maxProbed = 4
+
+// waitBackoff waits d after a failure and reports whether ctx is still
+// alive. When no registrar answered the failed attempt (unreachable), it
+// probes the registrars of that attempt with OPTIONS meanwhile, one
+// transaction each at a time (whose retransmissions reach a registrar
+// within T2 of its return), and returns early on the first answer.
+func (r *Registration) waitBackoff(ctx context.Context, d time.Duration, unreachable bool) bool {
+	end := time.NewTimer(d)
+	defer end.Stop()
+	hops := r.lastHops[:min(len(r.lastHops), maxProbed)]
+	if !unreachable || r.layer == nil {
+		hops = nil
+	}
+	type result struct {
+		i  int
+		ok bool
+	}
+	// One probe at most in flight per registrar, and each reports once:
+	// the buffer never fills.
+	results := make(chan result, len(hops))
+	inFlight := make([]bool, len(hops))
+	start := func(i int) {
+		inFlight[i] = true
+		r.probe(hops[i], func(ok bool) { results <- result{i, ok} })
+	}
+	for i := range hops {
+		start(i)
+	}
+	// A probe that failed at once (a refused connection) is sent again
+	// after a pause, never more often.
+	retry := time.NewTicker(time.Second)
+	defer retry.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return false
 		case <-end.C:
 			return true
-		case <-tick:
-			r.ping(r.registrar)
+		case res := <-results:
+			inFlight[res.i] = false
+			if res.ok {
+				return true
+			}
+		case <-retry.C:
+			for i := range hops {
+				if !inFlight[i] {
+					start(i)
+				}
+			}
 		}
+	}
+}
+
+// probe sends one OPTIONS to h and calls done once: with true when a
+// final response (of any status: the server is alive) comes back, with
+// false when the transaction fails without one. done must not block.
+func (r *Registration) probe(h hop, done func(ok bool)) {
+	var once sync.Once
+	report := func(ok bool) { once.Do(func() { done(ok) }) }
+	if r.connect != nil {
+		if err := r.connect(h); err != nil {
+			report(false)
+			return
+		}
+	}
+	local := r.localFor(h.addr)
+	aor := "sip:" + r.acct.User + "@" + r.acct.Domain
+	var m message.Message
+	m.InitRequest(message.OPTIONS, "sip:"+r.acct.Domain)
+	m.AddHeader("Via", "SIP/2.0/"+local.Transport+" "+local.AddrPort.String()+";rport;branch="+message.MagicCookie+randomToken())
+	m.AddHeader("Max-Forwards", "70")
+	m.AddHeader("From", "<"+aor+">;tag="+randomToken())
+	m.AddHeader("To", "<sip:"+r.acct.Domain+">")
+	m.AddHeader("Call-ID", randomToken()+"@"+local.AddrPort.Addr().String())
+	m.AddHeader("CSeq", "1 OPTIONS")
+	m.AddHeader("User-Agent", "intercom")
+	_, err := r.layer.Send(&m, h.addr, func(_ *transaction.Client, resp *message.Message, err error) {
+		switch {
+		case err != nil:
+			report(false)
+		case resp.StatusCode() >= 200:
+			report(true)
+		}
+	})
+	if err != nil {
+		report(false)
 	}
 }
 
@@ -223,9 +414,15 @@ func (r *Registration) backoff(failures int) time.Duration {
 // register tries each target in turn until one gives a final answer
 // other than 503, and returns the lifetime granted.
 func (r *Registration) register(ctx context.Context, expires time.Duration) (time.Duration, error) {
+	r.answered = false
 	targets, err := r.targets(ctx)
-	if err != nil {
+	switch {
+	case err != nil && len(r.lastHops) > 0 && ctx.Err() == nil:
+		targets = r.lastHops // DNS is down: where it pointed last time
+	case err != nil:
 		return 0, fmt.Errorf("register: %w", err)
+	default:
+		r.lastHops = targets
 	}
 	for _, h := range targets {
 		var granted time.Duration
@@ -261,6 +458,7 @@ func (r *Registration) registerAt(ctx context.Context, h hop, expires time.Durat
 		if err != nil {
 			return 0, tryNext{err}
 		}
+		r.answered = true
 		code := resp.StatusCode()
 		switch {
 		case code >= 200 && code < 300:
