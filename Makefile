@@ -6,6 +6,7 @@
 #                  plus one pass of every benchmark as a smoke test, and
 #                  the board in the loop (make test-board)
 #   make bench     benchmarks, with the sipgo comparison (bench/) side by side
+#   make bench-compare  the intercom and baresip as the door station, side by side
 #   make lint      gofmt, go vet, staticcheck
 #   make fuzz      each fuzz target of FUZZPKGS for FUZZTIME (default 30s)
 #   make deps      install the Debian packages the tests need (as root)
@@ -68,7 +69,7 @@ apt-get update -qq || exit 1; \
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null || exit 1
 endef
 
-.PHONY: all demo build arm64 test test-native test-arm64 test-board bench lint fuzz deps clean oto-deps test-oto build-oto \
+.PHONY: all demo build arm64 test test-native test-arm64 test-board bench bench-compare lint fuzz deps clean oto-deps test-oto build-oto \
 	install deb test-deb
 
 all: build
@@ -120,6 +121,14 @@ BOARD_CACHE ?= $(HOME)/.cache/intercom/board
 test-board: deps arm64
 	INTERCOM_BOARD_CACHE=$(BOARD_CACHE) INTERCOM_FIRMWARE=$(CURDIR)/bin/intercom-linux-arm64 \
 		$(GO) test -count=1 -v -timeout 10m ./systest/
+
+# The intercom against baresip as the door station, side by side: the same
+# call to the same answering peer (sipp), COMPARE_TIME long, per codec; it
+# fails when a target is missed. make test runs it short, as a smoke test.
+COMPARE_TIME ?= 60s
+bench-compare: deps
+	cd bench && $(GO) test -count=1 -v -timeout 30m -run TestCompare ./compare \
+		-compare.duration $(COMPARE_TIME) -compare.targets
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./...

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -41,12 +42,19 @@ type BaresipConfig struct {
 	// With neither, a call sends no audio, and so no DTMF either: baresip
 	// sends RFC 4733 events from its audio clock.
 	ToneHz int
+	// Loopback, when AudioFile and ToneHz are not set, makes baresip send
+	// back what it receives: aubridge joins its player and its source, so
+	// a call carries audio (silence at first) both ways without a file.
+	Loopback bool
 	// RecordDir, when set, is where the sndfile module writes each call's
 	// audio: dump-<time>-enc.wav (sent) and dump-<time>-dec.wav (received).
 	RecordDir string
 	// MediaEnc, when set, is the account's media encryption: "srtp"
 	// (SDES on RTP/AVP, best effort) or "srtp-mand" (RTP/SAVP only).
 	MediaEnc string
+	// Codecs are the audio codecs offered and accepted, in order, by their
+	// SDP names ("PCMU", "PCMA", "G722"); PCMU and PCMA when empty.
+	Codecs []string
 	// Verbose passes -v to baresip for debug output. The SIP trace (-s) is
 	// always on; both are shown only when the test fails.
 	Verbose bool
@@ -208,7 +216,11 @@ func (b *Baresip) config(ctrlPort, dnsPort int) string {
 	// aubridge pairs a player and a source of the same device name: these
 	// names pair with nothing, so it plays into the void, and as a source
 	// sends nothing.
-	set("audio_player", "aubridge,peertest-play")
+	player := "aubridge,peertest-play"
+	if b.cfg.Loopback {
+		player = "aubridge,peertest-loop"
+	}
+	set("audio_player", player)
 	set("audio_alert", "aubridge,peertest-alert")
 	switch {
 	case b.cfg.AudioFile != "":
@@ -218,6 +230,8 @@ func (b *Baresip) config(ctrlPort, dnsPort int) string {
 		// ausine makes only 48 kHz stereo; baresip resamples it.
 		set("ausrc_srate", "48000")
 		set("ausrc_channels", "2")
+	case b.cfg.Loopback:
+		set("audio_source", "aubridge,peertest-loop")
 	default:
 		set("audio_source", "aubridge,peertest-silence")
 	}
@@ -227,6 +241,9 @@ func (b *Baresip) config(ctrlPort, dnsPort int) string {
 	set("ctrl_tcp_listen", fmt.Sprintf("127.0.0.1:%d", ctrlPort))
 	set("module_path", baresipModulePath())
 	set("module", "g711.so")
+	if slices.Contains(b.cfg.Codecs, "G722") {
+		set("module", "g722.so")
+	}
 	if b.cfg.RecordDir != "" {
 		set("module", "sndfile.so")
 		set("snd_path", b.cfg.RecordDir)
@@ -269,7 +286,11 @@ func (b *Baresip) account() string {
 	if b.cfg.MediaEnc != "" {
 		fmt.Fprintf(&a, ";mediaenc=%s", b.cfg.MediaEnc)
 	}
-	a.WriteString(";audio_codecs=PCMU,PCMA;ptime=20")
+	codecs := "PCMU,PCMA"
+	if len(b.cfg.Codecs) > 0 {
+		codecs = strings.Join(b.cfg.Codecs, ",")
+	}
+	fmt.Fprintf(&a, ";audio_codecs=%s;ptime=20", codecs)
 	return a.String()
 }
 
@@ -332,6 +353,9 @@ func (b *Baresip) AOR() string {
 
 // Port is the SIP port (UDP and TCP); TLS listens on Port()+1.
 func (b *Baresip) Port() int { return b.port }
+
+// PID is baresip's process id, for reading its use of the machine in /proc.
+func (b *Baresip) PID() int { return b.proc.cmd.Process.Pid }
 
 // Dial places a call to uri (through the Registrar when there is one).
 // Progress shows as events: CALL_RINGING, CALL_ESTABLISHED, CALL_CLOSED.

@@ -1,0 +1,385 @@
+package compare
+
+import (
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"intercom/internal/peertest"
+)
+
+var (
+	callTime   = flag.Duration("compare.duration", 3*time.Second, "how long each call lasts")
+	idleTime   = flag.Duration("compare.idle", 3*time.Second, "how long each system is watched idle before its call")
+	codecList  = flag.String("compare.codecs", "PCMU,G722", "the codecs compared, a call each")
+	hardTarget = flag.Bool("compare.targets", false, "fail when a target is missed (for full-length runs)")
+)
+
+// result is what one system did in one call.
+type result struct {
+	system, codec string
+	idleCPU       time.Duration // CPU used over the idle window
+	callCPU       time.Duration // CPU per call-minute
+	idleRSS       int           // KiB, before the call
+	callRSS       int           // KiB, at the end of the call
+	peakRSS       int           // KiB, VmHWM
+	toAnswer      time.Duration // INVITE on the wire to the 200 OK on the wire
+	toRTP         time.Duration // INVITE to the first RTP packet to the peer
+	pressToINVITE time.Duration // the intercom's button press (HTTP API) to INVITE
+}
+
+// station is a system under test, as the door station: started to call a
+// peer, it places one call when asked, and hangs up when asked.
+type station interface {
+	start(t *testing.T, peer string) (pid int)
+	call(t *testing.T)
+	hangup(t *testing.T)
+}
+
+// TestCompare places the same call with the intercom and with baresip as
+// the door station, against the same answering peer (sipp, echoing RTP),
+// for each codec, and prints one table. Both send 20 ms frames of silence
+// from a paced source (intercom: the null device; baresip: aubridge
+// joining its player and source, so it sends back what it hears) and
+// decode what comes back; neither cancels echo. The wire times come from a
+// packet capture on lo with the kernel's timestamps.
+//
+// make bench-compare runs it for 60 s calls with -compare.targets; CI runs
+// it short, as a smoke test.
+func TestCompare(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("the comparison captures packets on lo: run it as root")
+		}
+		t.Skip("the comparison captures packets on lo (AF_PACKET): run it as root")
+	}
+	peertest.NeedTool(t, "sipp")
+	peertest.NeedTool(t, "baresip")
+	bin := buildIntercom(t)
+	var results []result
+	for _, codec := range strings.Split(*codecList, ",") {
+		codec = strings.TrimSpace(codec)
+		results = append(results,
+			measure(t, "intercom", codec, &intercomStation{bin: bin, codec: codec}),
+			measure(t, "baresip", codec, &baresipStation{codec: codec}))
+	}
+	t.Logf("calls of %v, idle windows of %v:\n%s", *callTime, *idleTime, table(results))
+	for i := 0; i+1 < len(results); i += 2 {
+		checkTargets(t, results[i], results[i+1])
+	}
+}
+
+// measure watches the system idle, then has it call a fresh answering peer
+// for the call time, and reads its costs and the capture.
+func measure(t *testing.T, system, codec string, s station) result {
+	t.Helper()
+	r := result{system: system, codec: codec}
+	media := peertest.FreePorts(t, 4, "udp")
+	peer := peertest.StartSippWithin(t, *callTime+time.Minute, writeScenario(t, codec), "-rtp_echo", "-mp", strconv.Itoa(media))
+	pid := s.start(t, fmt.Sprintf("sip:flat@127.0.0.1:%d", peer.Port))
+
+	time.Sleep(time.Second) // past its start
+	cpu0 := cpuTime(t, pid)
+	time.Sleep(*idleTime)
+	r.idleCPU = cpuTime(t, pid) - cpu0
+	r.idleRSS, _ = memory(t, pid)
+
+	sn, err := newSniffer(peer.Port, media)
+	if err != nil {
+		t.Fatalf("capture on lo: %v", err)
+	}
+	defer sn.close()
+	start := time.Now()
+	s.call(t)
+	var answered time.Time
+	if !waitFor(15*time.Second, func() bool {
+		var ok bool
+		answered, ok = sn.first(start, from(peer.Port, "SIP/2.0 200"))
+		return ok
+	}) {
+		t.Fatalf("%s, %s: no 200 OK from the peer within 15 s", system, codec)
+	}
+	cpuA, atA := cpuTime(t, pid), time.Now()
+	time.Sleep(*callTime)
+	cpuB, atB := cpuTime(t, pid), time.Now()
+	r.callCPU = time.Duration(float64(cpuB-cpuA) * float64(time.Minute) / float64(atB.Sub(atA)))
+	r.callRSS, r.peakRSS = memory(t, pid)
+	s.hangup(t)
+	if err := peer.Wait(t); err != nil {
+		t.Errorf("%s, %s: the answering peer: %v", system, codec, err)
+	}
+
+	invite, ok := sn.first(start, to(peer.Port, "INVITE "))
+	rtp, ok2 := sn.first(start, rtpTo(media))
+	if !ok || !ok2 {
+		t.Fatalf("%s, %s: capture lacks the INVITE (%v) or RTP (%v)", system, codec, ok, ok2)
+	}
+	r.toAnswer, r.toRTP = answered.Sub(invite), rtp.Sub(invite)
+	if ic, ok := s.(*intercomStation); ok {
+		r.pressToINVITE = invite.Sub(ic.pressed)
+	}
+	return r
+}
+
+// table formats the results as Markdown.
+func table(rs []result) string {
+	var b strings.Builder
+	b.WriteString("| system | codec | CPU per call-minute | CPU idle | RSS idle | RSS in call (peak) | INVITE→200 | INVITE→RTP | press→INVITE |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rs {
+		press := "-"
+		if r.system == "intercom" {
+			press = fmt.Sprintf("%.2f ms", ms(r.pressToINVITE))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.0f ms | %.0f ms in %v | %.1f MiB | %.1f MiB (%.1f) | %.2f ms | %.2f ms | %s |\n",
+			r.system, r.codec, ms(r.callCPU), ms(r.idleCPU), *idleTime, mib(r.idleRSS), mib(r.callRSS), mib(r.peakRSS),
+			ms(r.toAnswer), ms(r.toRTP), press)
+	}
+	return b.String()
+}
+
+// checkTargets compares the intercom with baresip: CPU per call-minute at
+// most half, resident memory in the call no more, setup no slower, and the
+// press to the INVITE under 5 ms. Short runs only log.
+func checkTargets(t *testing.T, ic, bs result) {
+	t.Helper()
+	report := t.Logf
+	if *hardTarget {
+		report = t.Errorf
+	}
+	if ic.callCPU*2 > bs.callCPU {
+		report("%s: CPU per call-minute %v, more than half of baresip's %v", ic.codec, ic.callCPU, bs.callCPU)
+	}
+	if ic.callRSS > bs.callRSS {
+		report("%s: resident memory in the call %d KiB, more than baresip's %d KiB", ic.codec, ic.callRSS, bs.callRSS)
+	}
+	// The answer comes from the same peer: a millisecond of slack for the
+	// machine's noise.
+	if ic.toAnswer > bs.toAnswer+time.Millisecond || ic.toRTP > bs.toRTP+time.Millisecond {
+		report("%s: setup %v/%v (200/RTP), slower than baresip's %v/%v", ic.codec, ic.toAnswer, ic.toRTP, bs.toAnswer, bs.toRTP)
+	}
+	if ic.pressToINVITE >= 5*time.Millisecond {
+		report("%s: press to INVITE %v, want under 5 ms", ic.codec, ic.pressToINVITE)
+	}
+}
+
+// scenario is the answering peer: it answers at once with the codec's
+// payload type, echoes the RTP (-rtp_echo) and waits for the BYE.
+const scenario = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="answering peer">
+  <recv request="INVITE" />
+  <send retrans="500">
+    <![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]peer[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:flat@[local_ip]:[local_port]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=peer 1 1 IN IP4 [local_ip]
+s=-
+c=IN IP4 [local_ip]
+t=0 0
+m=audio [media_port] RTP/AVP %d
+a=rtpmap:%d %s/8000
+a=ptime:20
+
+    ]]>
+  </send>
+  <recv request="ACK" />
+  <recv request="BYE" timeout="%d" />
+  <send>
+    <![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+    ]]>
+  </send>
+</scenario>
+`
+
+// writeScenario writes the answering peer's scenario for codec.
+func writeScenario(t *testing.T, codec string) string {
+	t.Helper()
+	pt := map[string]int{"PCMU": 0, "PCMA": 8, "G722": 9}[codec]
+	if pt == 0 && codec != "PCMU" {
+		t.Fatalf("codec %q: want PCMU, PCMA or G722", codec)
+	}
+	path := filepath.Join(t.TempDir(), "peer.xml")
+	body := fmt.Sprintf(scenario, pt, pt, codec, (*callTime + 30*time.Second).Milliseconds())
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// buildIntercom builds the firmware for this machine, in its own module
+// (two folders up).
+func buildIntercom(t *testing.T) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "intercom")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "./cmd/intercom")
+	cmd.Dir = filepath.Join("..", "..")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, msg)
+	}
+	return out
+}
+
+// intercomStation is `intercom run` on the simulated board, pressed and
+// hung up through its HTTP API.
+type intercomStation struct {
+	bin, codec string
+	api        string // the API's base URL
+	pressed    time.Time
+}
+
+const intercomConfig = `
+[sip]
+listen = "127.0.0.1:0"
+user = "door"
+keepalive = "0s"
+[audio]
+source = "null"
+sink = "null"
+codecs = ["%s"]
+echo_cancel = false
+[board]
+kind = "sim"
+[[button]]
+name = "flat"
+pin = "GPIO17"
+targets = ["%s"]
+[http]
+listen = "127.0.0.1:%d"
+`
+
+func (s *intercomStation) start(t *testing.T, peer string) int {
+	t.Helper()
+	port := peertest.FreePort(t, "tcp")
+	s.api = fmt.Sprintf("http://127.0.0.1:%d", port)
+	cfg := filepath.Join(t.TempDir(), "intercom.toml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(intercomConfig, s.codec, peer, port)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out peertest.Buffer
+	cmd := exec.Command(s.bin, "run", "--config", cfg)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("intercom's output:\n%s", out.String())
+		}
+	})
+	if !waitFor(10*time.Second, func() bool {
+		resp, err := http.Get(s.api + "/api/v1/status")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	}) {
+		t.Fatalf("intercom's API did not come up within 10 s:\n%s", out.String())
+	}
+	return cmd.Process.Pid
+}
+
+func (s *intercomStation) call(t *testing.T) {
+	t.Helper()
+	s.pressed = time.Now()
+	post(t, s.api+"/api/v1/buttons/flat/press", http.MethodPost)
+}
+
+func (s *intercomStation) hangup(t *testing.T) {
+	t.Helper()
+	post(t, s.api+"/api/v1/calls/current", http.MethodDelete)
+}
+
+// post sends a request without a body to the station's API.
+func post(t *testing.T, url, method string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("%s %s: %s", method, url, resp.Status)
+	}
+}
+
+// baresipStation is baresip with one local account, driven by ctrl_tcp.
+type baresipStation struct {
+	codec, peer string
+	b           *peertest.Baresip
+}
+
+func (s *baresipStation) start(t *testing.T, peer string) int {
+	t.Helper()
+	s.peer = peer
+	s.b = peertest.StartBaresip(t, peertest.BaresipConfig{User: "door", Loopback: true, Codecs: []string{s.codec}})
+	return s.b.PID()
+}
+
+func (s *baresipStation) call(t *testing.T) {
+	t.Helper()
+	if err := s.b.Dial(s.peer); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s *baresipStation) hangup(t *testing.T) {
+	t.Helper()
+	if err := s.b.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitFor polls cond every 5 ms until it holds or within has passed.
+func waitFor(within time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+func mib(kib int) float64        { return float64(kib) / 1024 }
