@@ -43,14 +43,22 @@ type CodeLockConfig struct {
 	// defaults 3 and 5 minutes.
 	MaxFailures int
 	Lockout     time.Duration
+	// MaxLockout bounds the lockout, which doubles with each lockout that
+	// follows another without a good code in between, so that a patient
+	// guesser gets ever fewer tries: 3 in the first 5 minutes, about 75 a
+	// day after the first hours. Default 1 hour; it is never below
+	// Lockout.
+	MaxLockout time.Duration
 	// Now is the clock; nil means time.Now. Tests set it.
 	Now func() time.Time
 }
 
 // CodeLock checks door codes entered as DTMF digits during calls: digits
 // time out, codes are compared in constant time, and repeated wrong codes
-// lock it out (for every call, since whoever guesses can call again). It
-// is safe for concurrent use.
+// lock it out (for every call, since whoever guesses can call again), for
+// longer each time up to MaxLockout: that bounds the rate of guesses, by
+// RFC 4733 events, SIP INFO or any mix, to about 75 a day. It is safe for
+// concurrent use.
 type CodeLock struct {
 	cfg CodeLockConfig
 
@@ -61,6 +69,7 @@ type CodeLock struct {
 	last        time.Time
 	failures    []time.Time // times of recent wrong codes
 	lockedUntil time.Time
+	lockout     time.Duration // the next lockout; doubles up to MaxLockout
 }
 
 // NewCodeLock checks the codes and returns a CodeLock.
@@ -74,6 +83,10 @@ func NewCodeLock(cfg CodeLockConfig) (*CodeLock, error) {
 	if cfg.Lockout <= 0 {
 		cfg.Lockout = 5 * time.Minute
 	}
+	if cfg.MaxLockout <= 0 {
+		cfg.MaxLockout = time.Hour
+	}
+	cfg.MaxLockout = max(cfg.MaxLockout, cfg.Lockout)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -117,6 +130,7 @@ func (l *CodeLock) Digit(target string, digit byte) CodeResult {
 	case open:
 		l.entered = l.entered[:0]
 		l.failures = l.failures[:0]
+		l.lockout = 0
 		return CodeOpen
 	case prefix:
 		return CodePending
@@ -158,8 +172,15 @@ func (l *CodeLock) fail(now time.Time) CodeResult {
 		}
 	}
 	l.failures = append(kept, now)
+	if l.lockout > 0 && now.Sub(l.lockedUntil) > l.cfg.MaxLockout {
+		l.lockout = 0 // quiet for long: the guessing is over
+	}
 	if len(l.failures) >= l.cfg.MaxFailures {
-		l.lockedUntil = now.Add(l.cfg.Lockout)
+		if l.lockout == 0 {
+			l.lockout = l.cfg.Lockout
+		}
+		l.lockedUntil = now.Add(l.lockout)
+		l.lockout = min(2*l.lockout, l.cfg.MaxLockout)
 		l.failures = l.failures[:0]
 		return CodeLocked
 	}

@@ -196,9 +196,14 @@ func (s *Station) SIPEvent(e sipua.Event) {
 }
 
 // digit feeds one key of a call to the code lock and opens the door on a
-// good code.
+// good code. Only the keys of a call that is up count: a caller whose call
+// still rings (or was refused) reaches no code, whatever it sends.
 func (s *Station) digit(c *sipua.Call, digit string) {
 	if s.cfg.Codes == nil || len(digit) != 1 {
+		return
+	}
+	if st := c.State(); st != sipua.CallAnswered {
+		s.log.Warn("DTMF ignored: the call is not up", "call_id", c.CallID(), "state", st.String())
 		return
 	}
 	s.mu.Lock()
