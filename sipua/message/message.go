@@ -2,6 +2,7 @@ package message
 
 import (
 	"bytes"
+	"cmp"
 	"iter"
 	"strconv"
 )
@@ -206,13 +207,32 @@ func (m *Message) parseHead(data []byte, lim Limits) (int, error) {
 	if next < 0 {
 		return 0, ErrIncomplete
 	}
+	// A request line with the shape Method SP Request-URI SP SIP-Version
+	// but a fault inside (a version other than 2.0, an invalid method, too
+	// long) is answered, so the header fields are read for the response
+	// before the fault is returned; any other fault ends the parse.
+	var lineErr error
 	if end-pos > lim.MaxLineLength {
-		return 0, &ParseError{Status: 513, Msg: "start line longer than " + strconv.Itoa(lim.MaxLineLength) + " bytes"}
+		lineErr = &ParseError{Status: 513, Msg: "start line longer than " + strconv.Itoa(lim.MaxLineLength) + " bytes"}
 	}
 	if err := m.parseStartLine(data[pos:end]); err != nil {
-		return 0, err
+		if !m.request {
+			return 0, err
+		}
+		lineErr = cmp.Or(lineErr, err)
+	} else if lineErr != nil && !m.request {
+		return 0, lineErr
 	}
-	pos = next
+	bodyStart, err := m.parseFields(data, next, lim)
+	if lineErr != nil {
+		return 0, lineErr
+	}
+	return bodyStart, err
+}
+
+// parseFields parses the header fields of data from pos, up to the blank
+// line, and returns the index where the body starts.
+func (m *Message) parseFields(data []byte, pos int, lim Limits) (int, error) {
 	// The header field being read: where its line starts, where its value
 	// starts and where its last line ends.
 	cur, valStart, prevEnd := -1, 0, 0
@@ -317,17 +337,15 @@ func (m *Message) parseStartLine(line []byte) error {
 	}
 	sp2 += sp1 + 1
 	method, target, version := line[:sp1], line[sp1+1:sp2], line[sp2+1:]
+	if len(method) == 0 || len(target) == 0 || bytes.IndexByte(version, ' ') >= 0 || bytes.IndexByte(target, '\t') >= 0 {
+		return badRequest("", "request line is not Method SP Request-URI SP SIP-Version")
+	}
+	// The shape of a request: what follows is answered (see parseHead).
+	m.request, m.method, m.target = true, method, target
 	if !isToken(method) {
 		return badRequest("", "invalid method")
 	}
-	if len(target) == 0 || bytes.IndexByte(version, ' ') >= 0 || bytes.IndexByte(target, '\t') >= 0 {
-		return badRequest("", "request line is not Method SP Request-URI SP SIP-Version")
-	}
-	if err := checkVersion(version, true); err != nil {
-		return err
-	}
-	m.request, m.method, m.target = true, method, target
-	return nil
+	return checkVersion(version, true)
 }
 
 // checkVersion checks a SIP-Version ("SIP" "/" 1*DIGIT "." 1*DIGIT, the

@@ -62,10 +62,9 @@ func (s *StreamReader) Read(m *Message) error {
 			// rather than when a blank line or a timeout comes.
 			if end, next := lineAt(s.buf[s.start:s.end], 0); next >= 0 {
 				lineChecked = true
-				if end > lim.MaxLineLength {
-					return &ParseError{Status: 513, Msg: "start line longer than " + strconv.Itoa(lim.MaxLineLength) + " bytes"}
-				}
-				if err := m.parseStartLine(s.buf[s.start : s.start+end]); err != nil {
+				// A request line with a fault inside is answered once its
+				// header fields are in (parseHead); garbage is not.
+				if err := m.parseStartLine(s.buf[s.start : s.start+end]); err != nil && !m.request {
 					return err
 				}
 			} else if s.end-s.start > lim.MaxLineLength {

@@ -91,3 +91,34 @@ func TestServerTableBound(t *testing.T) {
 		l.Close()
 	})
 }
+
+// TestStrayCancelStateless: a CANCEL that matches no INVITE transaction is
+// answered 481 without a transaction and without the core; one that
+// matches goes to the core in a transaction of its own.
+func TestStrayCancelStateless(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := newRecorder()
+		l := NewLayer(rec, rec, Timers{})
+		defer l.Close()
+		for i := range 100 {
+			if err := l.HandleRequest(floodRequest("CANCEL", i, ""), udpPeer); err != nil {
+				t.Fatalf("CANCEL %d: %v", i, err)
+			}
+			if code := rec.core().last.StatusCode(); code != 481 {
+				t.Fatalf("stray CANCEL answered %d, want 481", code)
+			}
+		}
+		if _, servers := l.Counts(); servers != 0 || len(rec.core().requests) != 0 {
+			t.Fatalf("stray CANCELs left %d transactions and reached the core %d times", servers, len(rec.core().requests))
+		}
+		if err := l.HandleRequest(floodRequest("INVITE", 7, ""), udpPeer); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.HandleRequest(floodRequest("CANCEL", 7, ""), udpPeer); err != nil {
+			t.Fatal(err)
+		}
+		if _, servers := l.Counts(); servers != 2 || len(rec.core().requests) != 2 {
+			t.Fatalf("INVITE and its CANCEL: %d transactions, %d requests to the core; want 2 and 2", servers, len(rec.core().requests))
+		}
+	})
+}

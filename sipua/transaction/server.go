@@ -150,8 +150,10 @@ func (tx *Server) absorb(req *message.Message, from Addr) func() {
 
 // HandleRequest hands a received, validated request to the layer: a
 // retransmission is absorbed, an ACK to a 2xx goes to the core as it is, a
-// merged request (RFC 3261 §8.2.2.2) is answered 482, and any other request
-// starts a server transaction and goes to the core.
+// merged request (RFC 3261 §8.2.2.2) is answered 482, a CANCEL of no INVITE
+// server transaction 481 (both statelessly), a request past MaxServers 503
+// (ErrOverload), and any other request starts a server transaction and goes
+// to the core.
 func (l *Layer) HandleRequest(req *message.Message, from Addr) error {
 	via, err := req.Via()
 	if err != nil {
@@ -190,6 +192,17 @@ func (l *Layer) HandleRequest(req *message.Message, from Addr) error {
 		l.mu.Unlock()
 		l.core.Request(nil, req, from) // the ACK to a 2xx: a transaction of its own
 		return nil
+	}
+	if method == message.CANCEL && via.RFC3261Branch() && l.servers[transactionKey(via.Branch(), &via, message.INVITE)] == nil {
+		// A CANCEL of no INVITE we know (RFC 3261 §9.2): 481 at once,
+		// statelessly, so that stray CANCELs, as a scanner or a fuzzer
+		// sends them after each request, cost no transaction state. A
+		// retransmission gets the same answer.
+		var resp message.Message
+		resp.InitResponse(req, 481, "Call/Transaction Does Not Exist", "")
+		err := l.tr.Send(responseAddr(&via, from), resp.AppendTo(nil))
+		l.mu.Unlock()
+		return err
 	}
 	if len(l.servers) >= l.maxServers {
 		// A flood: refuse statelessly rather than keep state for it
