@@ -392,10 +392,10 @@ func TestPROTOS(t *testing.T) {
 	start := time.Now()
 
 	type tally struct {
-		final     map[int]int
-		ringing   int // provisional only: a valid INVITE whose teardown did not match it
-		dropped   int
-		why       map[string]int // why the dropped ones got no answer here
+		final   map[int]int
+		ringing int // provisional only: a valid INVITE whose teardown did not match it
+		dropped int
+		why     map[string]int // why the dropped ones got no answer here
 	}
 	var paused time.Duration
 	var report strings.Builder
