@@ -541,7 +541,7 @@ func (w *warnLimiter) allow(src netip.Addr, now time.Time) (suppressed uint64, o
 		w.sources = make(map[netip.Addr]*warnState)
 	}
 	shared := netip.IPv6Unspecified() // the slot of the sources past the bound
-	if w.sources[src] == nil && len(w.sources) >= maxWarnSources {
+	if w.sources[src] == nil && len(w.sources) >= maxWarnSources-1 {
 		for a, s := range w.sources {
 			if now.Sub(s.last) >= warnEvery {
 				delete(w.sources, a)
