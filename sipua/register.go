@@ -144,13 +144,8 @@ func NewRegistration(acct Account, layer *transaction.Layer, registrar, local tr
 	if acct.Expires <= 0 {
 		acct.Expires = 10 * time.Minute
 	}
-	user := acct.AuthUser
-	if user == "" {
-		user = acct.User
-	}
-	return &Registration{
+	r := &Registration{
 		acct: acct, layer: layer, onChange: onChange,
-		auth:        digest.NewClient(digest.Credentials{Username: user, Password: acct.Password}),
 		BackoffBase: time.Second, BackoffMax: 30 * time.Second, Timeout: 32 * time.Second,
 		ProbeWait: 2 * time.Second,
 		targets:   func(context.Context) ([]hop, error) { return []hop{{addr: registrar}}, nil },
@@ -158,6 +153,17 @@ func NewRegistration(acct Account, layer *transaction.Layer, registrar, local tr
 		callID:    randomToken() + "@" + local.AddrPort.Addr().String(),
 		fromTag:   randomToken(),
 	}
+	r.auth = r.newAuth()
+	return r
+}
+
+// newAuth returns a digest client with the account's credentials.
+func (r *Registration) newAuth() *digest.Client {
+	user := r.acct.AuthUser
+	if user == "" {
+		user = r.acct.User
+	}
+	return digest.NewClient(digest.Credentials{Username: user, Password: r.acct.Password})
 }
 
 // Status returns the current status.
@@ -187,7 +193,11 @@ func (r *Registration) Run(ctx context.Context) error {
 		if st := r.Status().State; st != Registered && st != RegFailed {
 			r.set(RegStatus{State: Registering})
 		}
+		stopWatch := r.watchSilent()
 		granted, err := r.register(ctx, r.acct.Expires)
+		if stopWatch() { // the REGISTER was silent too: an outage
+			r.probes.verdictPending = false
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -234,6 +244,31 @@ type probeState struct {
 	// went unanswered; the REGISTER that follows tells whether it is
 	// down (it fails) or ignores OPTIONS (it succeeds).
 	verdictPending bool
+}
+
+// watchSilent, after a probe that a registrar never known to answer
+// OPTIONS left unanswered, turns the status RegFailed when the REGISTER
+// that follows is not answered within ProbeWait either, without waiting
+// for its transaction to time out. The function it returns ends the
+// watch, waits for it and reports whether it turned the status.
+func (r *Registration) watchSilent() func() bool {
+	if !r.probes.verdictPending {
+		return func() bool { return false }
+	}
+	registrar := r.registrar
+	done := make(chan struct{})
+	t := time.AfterFunc(r.ProbeWait, func() {
+		defer close(done)
+		r.set(RegStatus{State: RegFailed, Err: fmt.Errorf("%w: neither OPTIONS nor REGISTER answered by %v within %v",
+			ErrRegistrarSilent, registrar, r.ProbeWait)})
+	})
+	return func() bool {
+		if t.Stop() {
+			return false
+		}
+		<-done
+		return true
+	}
 }
 
 // ErrRegistrarSilent is wrapped by the status error when the registrar
@@ -449,6 +484,7 @@ func (e tryNext) Unwrap() error { return e.error }
 // challenges or 423s on the way, and returns the lifetime granted.
 func (r *Registration) registerAt(ctx context.Context, h hop, expires time.Duration) (time.Duration, error) {
 	r.registrar = h.addr
+	fresh := false // req answers a challenge of this attempt
 	for range 4 {
 		req := r.request(expires)
 		if err := r.auth.Authorize(req); err != nil {
@@ -469,9 +505,18 @@ func (r *Registration) registerAt(ctx context.Context, h hop, expires time.Durat
 		case code == 503:
 			return 0, tryNext{fmt.Errorf("at %v: 503 %s", h.addr, resp.Reason())}
 		case code == 401 || code == 407:
-			if _, err := r.auth.Challenged(req, resp); err != nil {
+			_, err := r.auth.Challenged(req, resp)
+			if errors.Is(err, digest.ErrRejected) && !fresh {
+				// The credentials answered an older challenge, whose
+				// nonce a registrar that restarted no longer knows (it
+				// challenges again without stale=true): answer this one.
+				r.auth = r.newAuth()
+				_, err = r.auth.Challenged(nil, resp)
+			}
+			if err != nil {
 				return 0, fmt.Errorf("register: %d %s: %w", code, resp.Reason(), err)
 			}
+			fresh = true
 		case code == 423:
 			v, _ := resp.Header("Min-Expires")
 			n, err := strconv.ParseUint(string(v), 10, 32)
