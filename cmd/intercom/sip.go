@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/netip"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -107,7 +108,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stderr io.Writer,
 		fmt.Fprintln(stderr, "intercom:", err)
 		return 1
 	}
-	st.Attach(ua)
+	st.Attach(failFast{ua: ua, viaPBX: viaPBX(&cfg.SIP)})
 	fw.ua.Store(ua)
 	var side sync.WaitGroup // the station's loops and the shells
 	defer side.Wait()
@@ -362,6 +363,56 @@ func uaConfig(cfg *Config, log *slog.Logger, calls *sync.WaitGroup, cue *cues) s
 		return 0
 	}
 	return uc
+}
+
+// errPBXDown is why a call through the registrar fails at once while the
+// registration is failed.
+var errPBXDown = errors.New("the registrar is unreachable")
+
+// failFast places the station's calls: one that would go through the
+// registrar (PBX) while the registration is known to have failed (the
+// registrar did not answer a probe, a REGISTER timed out) fails at once
+// instead of waiting the INVITE's 32 s timeout, so that a button's
+// fallback, rung directly, rings while the visitor still waits.
+type failFast struct {
+	ua     *sipua.UA
+	viaPBX func(target string) bool
+}
+
+// Dial places a call to target, unless it goes through a registrar known
+// to be down.
+func (f failFast) Dial(ctx context.Context, target string, opts sipua.DialOptions) (*sipua.Call, error) {
+	if st := f.ua.Registration(); st.State == sipua.RegFailed && f.viaPBX(target) {
+		return nil, fmt.Errorf("%w (%v)", errPBXDown, st.Err)
+	}
+	return f.ua.Dial(ctx, target, opts)
+}
+
+// viaPBX returns whether a call target goes through the registrar: every
+// target with an outbound proxy; else a bare user (called at the domain)
+// and a URI whose host and port are the domain's. With no domain, none.
+func viaPBX(s *SIP) func(target string) bool {
+	if s.Domain == "" {
+		return func(string) bool { return false }
+	}
+	if s.OutboundProxy != "" {
+		return func(string) bool { return true }
+	}
+	domain, err := message.ParseURI([]byte("sip:" + s.Domain))
+	if err != nil {
+		return func(string) bool { return false }
+	}
+	return func(target string) bool {
+		t := strings.TrimSpace(target)
+		if !strings.Contains(t, "@") && !strings.Contains(t, ":") {
+			return true // a bare user, at the domain
+		}
+		if !strings.HasPrefix(strings.ToLower(t), "sip") {
+			t = "sip:" + t
+		}
+		u, err := message.ParseURI([]byte(t))
+		return err == nil && strings.EqualFold(string(u.Host), string(domain.Host)) && u.Port == domain.Port
+	}
 }
 
 // maxTargets is the most targets one button rings at once.
