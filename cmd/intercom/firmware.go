@@ -81,6 +81,8 @@ func (f *firmware) Status() httpapi.Status {
 		us := ua.Stats()
 		s.Stats.SIP = httpapi.SIPStats{MalformedAnswered: us.MalformedAnswered, MalformedDropped: us.MalformedDropped,
 			Overloaded: us.Overloaded, Dropped: us.Dropped, ServerTransactions: us.ServerTransactions, Conns: us.Conns}
+		as := ua.AuthStats()
+		s.Stats.SIP.AuthFailures, s.Stats.SIP.AuthBlocks, s.Stats.SIP.AuthRefused, s.Stats.SIP.AuthSources = as.Failures, as.Blocks, as.Refused, as.Sources
 		if f.cfg.SIP.Domain != "" {
 			r := ua.Registration()
 			s.Registration = httpapi.Registration{State: r.State.String(), Expires: int(r.Expires.Seconds())}

@@ -41,6 +41,10 @@ func formatMetrics(st Status) []byte {
 	metric("intercom_sip_dropped_total", "counter", "Well-formed SIP messages dropped since start.", float64(st.Stats.SIP.Dropped))
 	metric("intercom_sip_server_transactions", "gauge", "SIP server transactions alive.", float64(st.Stats.SIP.ServerTransactions))
 	metric("intercom_sip_connections", "gauge", "Open SIP TCP and TLS connections.", float64(st.Stats.SIP.Conns))
+	metric("intercom_sip_auth_failures_total", "counter", "Wrong Digest answers from callers since start.", float64(st.Stats.SIP.AuthFailures))
+	metric("intercom_sip_auth_blocks_total", "counter", "Caller sources blocked for guessing since start.", float64(st.Stats.SIP.AuthBlocks))
+	metric("intercom_sip_auth_refused_total", "counter", "Requests refused from blocked sources since start.", float64(st.Stats.SIP.AuthRefused))
+	metric("intercom_sip_auth_sources", "gauge", "Caller sources whose Digest failures are tracked.", float64(st.Stats.SIP.AuthSources))
 	metric("intercom_door_relay", "gauge", "1 while the door relay is energised.", b2f(st.Door.Relay))
 	metric("intercom_door_locked", "gauge", "1 while door codes are locked out.", b2f(st.Door.Locked))
 	if st.Door.Open != nil {

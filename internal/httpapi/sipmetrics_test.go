@@ -10,7 +10,7 @@ import (
 func TestSIPMetrics(t *testing.T) {
 	st := newFakeStation()
 	st.status.Stats.SIP = SIPStats{MalformedAnswered: 4500, MalformedDropped: 27, Overloaded: 3, Dropped: 2,
-		ServerTransactions: 17, Conns: 5}
+		ServerTransactions: 17, Conns: 5, AuthFailures: 40, AuthBlocks: 6, AuthRefused: 900, AuthSources: 2}
 	samples, types := parseMetrics(t, string(formatMetrics(st.Status())))
 	for name, w := range map[string]struct {
 		typ string
@@ -22,6 +22,10 @@ func TestSIPMetrics(t *testing.T) {
 		"intercom_sip_dropped_total":            {"counter", 2},
 		"intercom_sip_server_transactions":      {"gauge", 17},
 		"intercom_sip_connections":              {"gauge", 5},
+		"intercom_sip_auth_failures_total":      {"counter", 40},
+		"intercom_sip_auth_blocks_total":        {"counter", 6},
+		"intercom_sip_auth_refused_total":       {"counter", 900},
+		"intercom_sip_auth_sources":             {"gauge", 2},
 	} {
 		if types[name] != w.typ || samples[name] != w.v {
 			t.Errorf("%s = %v (%s), want %v (%s)", name, samples[name], types[name], w.v, w.typ)

@@ -157,4 +157,11 @@ type SIPStats struct {
 	ServerTransactions int `json:"server_transactions"`
 	// Conns is the number of open SIP TCP and TLS connections.
 	Conns int `json:"conns"`
+	// AuthFailures counts wrong Digest answers from callers; AuthBlocks the
+	// times a source was blocked for guessing, and AuthRefused the requests
+	// refused while it was; AuthSources the sources tracked now.
+	AuthFailures uint64 `json:"auth_failures"`
+	AuthBlocks   uint64 `json:"auth_blocks"`
+	AuthRefused  uint64 `json:"auth_refused"`
+	AuthSources  int    `json:"auth_sources"`
 }
