@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -20,6 +21,7 @@ import (
 
 	"intercom/internal/peertest"
 	"intercom/sipua"
+	"intercom/sipua/transaction"
 )
 
 // The tests of this file break the network or the servers under a running
@@ -426,5 +428,174 @@ ring_timeout = "20s"
 	}
 	if err := flat.Wait(t); err != nil {
 		t.Errorf("sipp: %v", err)
+	}
+}
+
+// TestRecoverLongOutage: the registrar is unreachable for a long stretch,
+// long enough for the back-off to reach its cap; the station still
+// registers within seconds of its return, because a probe answered ends
+// the back-off. The CI run scales the SIP timers down ten times (T1 50 ms:
+// a REGISTER times out after 3.2 s) so that a 30 s outage goes through
+// eight failures and back-offs up to 16 s, as a five-minute one would
+// with the standard timers; INTERCOM_LONG_FAULTS=1 adds a run of "intercom
+// run" with the standard timers through a 3-minute outage.
+func TestRecoverLongOutage(t *testing.T) {
+	type run struct {
+		name   string
+		outage time.Duration
+		scaled bool
+	}
+	runs := []run{{"scaled", 30 * time.Second, true}}
+	if os.Getenv("INTERCOM_LONG_FAULTS") == "1" {
+		runs = append(runs, run{"standard", 3 * time.Minute, false})
+	}
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) {
+			k := startRegistrar(t, "127.0.0.1", 0, "127.0.0.1", "", map[string]string{"door": "pw"})
+			var ua *sipua.UA
+			if r.scaled {
+				var err error
+				ua, err = sipua.New(sipua.Config{Listen: "127.0.0.1:0", KeepAlive: time.Second,
+					Account: sipua.Account{User: "door", Domain: k.addr.String(), Password: "pw"},
+					Timers:  transaction.Timers{T1: 50 * time.Millisecond, T2: 400 * time.Millisecond, T4: 500 * time.Millisecond},
+					Logger:  slog.New(slog.NewTextHandler(io.Discard, nil))})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan struct{})
+				go func() { _ = ua.Run(ctx); close(done) }()
+				t.Cleanup(func() { cancel(); <-done })
+			} else {
+				ua = startStation(t, fmt.Sprintf("[sip]\nlisten = \"127.0.0.1:0\"\nuser = \"door\"\ndomain = %q\npassword = \"pw\"\n", k.addr)).ua
+			}
+			waitState(t, ua, sipua.Registered, 10*time.Second)
+			time.Sleep(2 * time.Second) // a probe or two answered
+			k.Stop()
+			waitState(t, ua, sipua.RegFailed, 30*time.Second)
+			time.Sleep(r.outage)
+			k.Start()
+			back := time.Now()
+			registered := waitState(t, ua, sipua.Registered, 60*time.Second)
+			took := registered.Sub(back)
+			t.Logf("%s: after a %v outage, registered again %v after the registrar answered", r.name, r.outage, took.Round(time.Millisecond))
+			if took > recoveryBound {
+				t.Errorf("registered again %v after the registrar was back, want within %v", took, recoveryBound)
+			}
+		})
+	}
+}
+
+// TestRecoverDNSOutage: the registrar is found by DNS (SRV and A records
+// served by dnsmasq). DNS stops answering (dnsmasq frozen): the station
+// stays registered, its refreshes going to the addresses DNS gave last;
+// the registrar even restarts meanwhile, and the station registers again
+// there without DNS. When DNS answers again, the station asks it again.
+func TestRecoverDNSOutage(t *testing.T) {
+	dnsmasq := peertest.NeedTool(t, "dnsmasq")
+	k := startRegistrar(t, "127.0.0.1", 0, "pbx.test", "", map[string]string{"door": "pw"})
+	dns := startDNS(t, dnsmasq, fmt.Sprintf("srv-host=_sip._udp.pbx.test,reg.pbx.test,%d,10,10\nhost-record=reg.pbx.test,127.0.0.1\n", k.addr.port))
+	s := startStation(t, fmt.Sprintf(`
+[sip]
+listen = "127.0.0.1:0"
+user = "door"
+domain = "pbx.test"
+password = "pw"
+dns_server = "%s"
+register_expires = "34s"
+keepalive = "1s"
+`, dns.addr))
+	waitState(t, s.ua, sipua.Registered, 10*time.Second)
+	time.Sleep(2 * time.Second) // probes answered
+
+	dns.freeze(t, true)
+	stopped := time.Now()
+	registers := strings.Count(k.output(), "REGISTER sip:pbx.test")
+	failed := false
+	for time.Since(stopped) < 10*time.Second { // two refreshes (every 4 s)
+		failed = failed || s.ua.Registration().State != sipua.Registered
+		time.Sleep(10 * time.Millisecond)
+	}
+	refreshed := strings.Count(k.output(), "REGISTER sip:pbx.test") - registers
+	t.Logf("DNS down 10 s: %d REGISTERs reached the registrar, registration lost: %v", refreshed, failed)
+	if failed || refreshed < 2 {
+		t.Errorf("with DNS down: registration lost %v, %d REGISTERs; want it kept, refreshed at least twice", failed, refreshed)
+	}
+
+	k.Stop()
+	waitState(t, s.ua, sipua.RegFailed, 30*time.Second)
+	time.Sleep(2 * time.Second)
+	k.Start()
+	back := time.Now()
+	registered := waitState(t, s.ua, sipua.Registered, 30*time.Second)
+	took := registered.Sub(back)
+	t.Logf("registrar restarted with DNS down: registered again %v after it answered", took.Round(time.Millisecond))
+	if took > recoveryBound {
+		t.Errorf("registered again %v after the registrar was back, want within %v", took, recoveryBound)
+	}
+
+	asked := strings.Count(dns.log.String(), "query[SRV] _sip._udp.pbx.test")
+	dns.freeze(t, false)
+	time.Sleep(6 * time.Second) // a refresh or two
+	if n := strings.Count(dns.log.String(), "query[SRV] _sip._udp.pbx.test"); n <= asked {
+		t.Errorf("DNS not asked again once back (%d SRV queries before, %d after)", asked, n)
+	}
+	if st := s.ua.Registration(); st.State != sipua.Registered {
+		t.Errorf("with DNS back: %+v", st)
+	}
+}
+
+// dnsServer is a dnsmasq serving a few records on 127.0.0.1.
+type dnsServer struct {
+	addr string
+	cmd  *exec.Cmd
+	log  *peertest.Buffer
+}
+
+// startDNS starts dnsmasq answering from the config lines records only.
+func startDNS(t *testing.T, path, records string) *dnsServer {
+	t.Helper()
+	conf := filepath.Join(t.TempDir(), "zone.conf")
+	if err := os.WriteFile(conf, []byte(records), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port := peertest.FreePorts(t, 1, "udp", "tcp")
+	d := &dnsServer{addr: fmt.Sprintf("127.0.0.1:%d", port), log: &peertest.Buffer{}}
+	d.cmd = exec.Command(path, "--conf-file="+conf, "--no-daemon", "--no-resolv", "--no-hosts", "--local=/test/",
+		"--listen-address=127.0.0.1", "--bind-interfaces", "--port="+strconv.Itoa(port), "--pid-file=", "--log-queries")
+	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = d.cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = d.cmd.Process.Signal(syscall.SIGCONT)
+		_ = d.cmd.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("dnsmasq log:\n%s", d.log.String())
+		}
+	})
+	for range 100 {
+		if strings.Contains(d.log.String(), "started") {
+			return d
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("dnsmasq did not start:\n%s", d.log.String())
+	return nil
+}
+
+// freeze stops dnsmasq from answering (SIGSTOP: queries go unanswered,
+// as with a server down) or lets it go on.
+func (d *dnsServer) freeze(t *testing.T, on bool) {
+	sig := syscall.SIGCONT
+	if on {
+		sig = syscall.SIGSTOP
+	}
+	if err := d.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
 	}
 }
