@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -189,6 +190,9 @@ type Door struct {
 // MQTT, with Home Assistant discovery.
 type MQTT struct {
 	// Broker is "mqtt://host:1883" or "mqtts://host:8883"; empty = off.
+	// A user and password in the URL ("mqtt://user:pass@host") are moved
+	// to Username and Password by validation, so that the URL, which is
+	// logged, carries no secret.
 	Broker   string `toml:"broker"`
 	Username string `toml:"username"`
 	Password string `toml:"password"`
@@ -652,6 +656,11 @@ func (v *validator) config(c *Config) {
 	v.buttons(c.Buttons)
 	v.door(&c.Door)
 	v.answer(&c.Answer)
+	v.mqtt(&c.MQTT)
+	if strings.ContainsAny(c.HTTP.Token, " \t\r\n") {
+		// The token is not quoted: the message may end up in a log.
+		v.errorf("http.token", "must not contain white space")
+	}
 	if c.HTTP.Listen != "" {
 		host, ok := v.hostPort("http.listen", c.HTTP.Listen)
 		if ok && c.HTTP.Token == "" && !host.IsLoopback() {
@@ -871,6 +880,43 @@ func (v *validator) answer(a *Answer) {
 	if a.Code < 400 || a.Code > 699 {
 		v.errorf("answer.code", "%d is not a 4xx, 5xx or 6xx response code", a.Code)
 	}
+}
+
+// mqttSchemes are the broker URL schemes the MQTT bridge takes.
+var mqttSchemes = []string{"mqtt", "mqtts", "tcp", "ssl", "tls"}
+
+// mqtt checks the [mqtt] table. A user and password written in the broker
+// URL move to mqtt.username and mqtt.password: the bridge and its MQTT
+// library log the URL (as it connects and when it cannot), and would log
+// the password with it. Messages show the URL without its password.
+func (v *validator) mqtt(m *MQTT) {
+	if m.Broker == "" {
+		return
+	}
+	u, err := url.Parse(m.Broker)
+	if err != nil {
+		// url.Parse's error quotes the whole URL, password and all.
+		v.errorf("mqtt.broker", "not a URL such as mqtt://host:1883")
+		return
+	}
+	shown := u.Redacted()
+	if !slices.Contains(mqttSchemes, u.Scheme) {
+		v.errorf("mqtt.broker", "%q: the scheme must be mqtt or mqtts", shown)
+	}
+	if u.Hostname() == "" {
+		v.errorf("mqtt.broker", "%q has no host", shown)
+	}
+	if u.User == nil {
+		return
+	}
+	if m.Username != "" || m.Password != "" {
+		v.errorf("mqtt.broker", "%q: give the user and password in the URL or in mqtt.username and mqtt.password, not both", shown)
+		return
+	}
+	m.Username = u.User.Username()
+	m.Password, _ = u.User.Password()
+	u.User = nil
+	m.Broker = u.String()
 }
 
 // oneOf checks that s is one of choices.
