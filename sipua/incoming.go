@@ -143,6 +143,10 @@ func (ua *UA) onInvite(tx *transaction.Server, req *message.Message, from transp
 		if err != nil {
 			ua.removeCall(c)
 			ua.respond(tx, req, 488, "Not Acceptable Here", "Warning", `304 intercom "`+strings.ReplaceAll(err.Error(), `"`, "'")+`"`)
+			// Logged: a caller refused for its offer (plain RTP with SRTP
+			// mandatory, no common codec) is a setup problem to see.
+			ua.log.Info("incoming call refused: media not acceptable", "remote", remote, "source", from.AddrPort.String(),
+				"code", 488, "err", err)
 			return
 		}
 	}
