@@ -171,7 +171,12 @@ func newBridge(cfg Config) (*bridge, error) {
 func parseBroker(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("mqtt: broker %q: %w", s, err)
+		// url.Error repeats the URL, password and all: keep only its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("mqtt: broker URL: %w", err)
 	}
 	port := ""
 	switch u.Scheme {
@@ -180,10 +185,10 @@ func parseBroker(s string) (*url.URL, error) {
 	case "mqtts", "ssl", "tls":
 		port = "8883"
 	default:
-		return nil, fmt.Errorf("mqtt: broker %q: scheme must be mqtt or mqtts", s)
+		return nil, fmt.Errorf("mqtt: broker %s: scheme must be mqtt or mqtts", u.Redacted())
 	}
 	if u.Hostname() == "" {
-		return nil, fmt.Errorf("mqtt: broker %q: no host", s)
+		return nil, fmt.Errorf("mqtt: broker %s: no host", u.Redacted())
 	}
 	if u.Port() == "" {
 		u.Host = net.JoinHostPort(u.Hostname(), port)

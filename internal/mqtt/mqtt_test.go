@@ -30,6 +30,12 @@ func TestParseBroker(t *testing.T) {
 			t.Errorf("parseBroker(%q) host = %q, want %q", tt.in, u.Host, tt.host)
 		}
 	}
+	// Errors never repeat a password written in the URL.
+	for _, in := range []string{"http://door:Secr3t@broker", "mqtt://door:Secr3t@", "mqtt://door:Secr3t@bro%zzker"} {
+		if _, err := parseBroker(in); err == nil || strings.Contains(err.Error(), "Secr3t") {
+			t.Errorf("parseBroker(%q) err = %v, want an error without the password", in, err)
+		}
+	}
 }
 
 func TestDefaults(t *testing.T) {
