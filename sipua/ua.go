@@ -70,6 +70,11 @@ type Config struct {
 	// Call.AuthUser tells the policy who passed.
 	InboundAuth  func(user string) (password string, ok bool)
 	InboundRealm string
+	// InboundAlgorithms are the Digest algorithms callers are challenged
+	// with, one WWW-Authenticate each, in order of preference; default
+	// SHA-256 then MD5. Some phones (libre 1.x: baresip 1.0) give up on a
+	// challenge that offers SHA-256 at all and need MD5 alone.
+	InboundAlgorithms []digest.Algorithm
 	// OnIncoming is told of an incoming call once it rings; the
 	// application answers or rejects it (it must not block). Nil rejects
 	// every incoming call with 480 Temporarily Unavailable.
@@ -203,7 +208,11 @@ func New(cfg Config) (*UA, error) {
 	}
 	if cfg.InboundAuth != nil { // before the transport delivers any request
 		realm := cmp.Or(cfg.InboundRealm, cfg.Account.Domain, "intercom")
-		if ua.inbound, err = digest.NewServer(realm, digest.SHA256, digest.MD5); err != nil {
+		algs := cfg.InboundAlgorithms
+		if len(algs) == 0 {
+			algs = []digest.Algorithm{digest.SHA256, digest.MD5}
+		}
+		if ua.inbound, err = digest.NewServer(realm, algs...); err != nil {
 			return nil, fmt.Errorf("sipua: %w", err)
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/pelletier/go-toml/v2/unstable"
 
 	"intercom/audio/tone"
+	"intercom/sipua/digest"
 	"intercom/sipua/message"
 )
 
@@ -230,10 +231,19 @@ type Answer struct {
 	// looked at (a door station's microphone must not be a bug for
 	// strangers).
 	Users map[string]string `toml:"users"`
+	// DigestAlgorithms are the algorithms callers are challenged with, in
+	// order of preference: "SHA-256", "MD5", "SHA-512-256"; default
+	// SHA-256 and MD5. ["MD5"] for phones that give up on a SHA-256
+	// challenge (baresip 1.0 and other libre 1.x phones).
+	DigestAlgorithms []string `toml:"digest_algorithms"`
 
-	uris []message.URI  // the SIP URI patterns of Allow
-	nets []netip.Prefix // the IP patterns of Allow
+	algorithms []digest.Algorithm // DigestAlgorithms, parsed
+	uris       []message.URI      // the SIP URI patterns of Allow
+	nets       []netip.Prefix     // the IP patterns of Allow
 }
+
+// Algorithms returns the parsed DigestAlgorithms; nil means the default.
+func (a *Answer) Algorithms() []digest.Algorithm { return a.algorithms }
 
 // Allows reports whether a call from the URI from (the From header's),
 // received from the address src, matches a pattern of Allow. A SIP URI
@@ -857,6 +867,14 @@ func (v *validator) answer(a *Answer) {
 		if user == "" || password == "" {
 			v.errorf("answer.users", "user %q needs a name and a password", user)
 		}
+	}
+	for i, name := range a.DigestAlgorithms {
+		alg, err := digest.ParseAlgorithm(name)
+		if err != nil || strings.HasSuffix(strings.ToLower(name), "-sess") {
+			v.errorf(fmt.Sprintf("answer.digest_algorithms[%d]", i), "%q: want SHA-256, MD5 or SHA-512-256", name)
+			continue
+		}
+		a.algorithms = append(a.algorithms, alg)
 	}
 	for i, pat := range a.Allow {
 		path := fmt.Sprintf("answer.allow[%d]", i)

@@ -251,6 +251,12 @@ func TestParseConfigErrors(t *testing.T) {
 				`intercom.toml:8: answer.code: 200 is not a 4xx, 5xx or 6xx response code`,
 				`intercom.toml:9: answer.delay: -2s is negative`),
 		},
+		{
+			"digest algorithms",
+			doc(`sip.user = "door"`, `[answer]`, `digest_algorithms = ["MD5", "SHA-256-sess", "RC4"]`),
+			doc(`intercom.toml:3: answer.digest_algorithms: "SHA-256-sess": want SHA-256, MD5 or SHA-512-256`,
+				`intercom.toml:3: answer.digest_algorithms: "RC4": want SHA-256, MD5 or SHA-512-256`),
+		},
 		{"auto without allow", doc(`sip.user = "door"`, `[answer]`, `auto = true`), `intercom.toml:3: answer.auto: answers nothing while answer.allow is empty`},
 		{"code type", doc(`sip.user = "door"`, `answer.code = "403"`), `intercom.toml:2: answer.code: want an integer, not a string`},
 	}

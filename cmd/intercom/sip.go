@@ -354,6 +354,7 @@ func uaConfig(cfg *Config, log *slog.Logger, calls *sync.WaitGroup, cue *cues) s
 			p, ok := a.Users[user]
 			return p, ok
 		}
+		uc.InboundAlgorithms = a.Algorithms()
 	}
 	uc.Policy = func(c *sipua.Call) int {
 		from, err := message.ParseURI([]byte(c.Remote()))
