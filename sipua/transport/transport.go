@@ -24,7 +24,10 @@ type Config struct {
 	// UDP, TCP and TLS are listen addresses ("127.0.0.1:5060"); empty ones
 	// are off. Port 0 picks a free port (see LocalAddr).
 	UDP, TCP, TLS string
-	// TLSServer holds the certificate for the TLS listener.
+	// TLSServer holds the certificate for the TLS listener. Without one a
+	// TLS transport only connects out: TLS is still its address, as Via
+	// and Contact name it, and peers reach it over the connections it
+	// opened (RFC 5923's reuse, what a TLS phone behind NAT gets anyway).
 	TLSServer *tls.Config
 	// TLSClient is used to connect to TLS peers: RootCAs for a private CA,
 	// ServerName for the name to verify.
@@ -76,6 +79,7 @@ type Transport struct {
 	udp     *net.UDPConn
 	tcp     net.Listener
 	tls     net.Listener
+	tlsOut  netip.AddrPort // the address of a TLS transport without a listener
 
 	mu     sync.Mutex
 	conns  map[Addr]*conn
@@ -103,11 +107,17 @@ func Listen(cfg Config, h Handler) (*Transport, error) {
 		}
 		t.tcp = ln
 	}
-	if cfg.TLS != "" {
-		if cfg.TLSServer == nil {
+	if cfg.TLS != "" && cfg.TLSServer == nil {
+		ap, err := netip.ParseAddrPort(cfg.TLS)
+		if err != nil {
 			t.Close()
-			return nil, fmt.Errorf("listen tls %s: no certificate configured", cfg.TLS)
+			return nil, fmt.Errorf("tls %s: want ip:port: %w", cfg.TLS, err)
 		}
+		if ap.Port() == 0 {
+			ap = netip.AddrPortFrom(ap.Addr(), 5061)
+		}
+		t.tlsOut = ap
+	} else if cfg.TLS != "" {
 		ln, err := tls.Listen("tcp", cfg.TLS, cfg.TLSServer)
 		if err != nil {
 			t.Close()
@@ -139,6 +149,8 @@ func (t *Transport) LocalAddr(transport string) (Addr, bool) {
 		a = t.tcp.Addr()
 	case transport == "TLS" && t.tls != nil:
 		a = t.tls.Addr()
+	case transport == "TLS" && t.tlsOut.IsValid():
+		return Addr{Transport: transport, AddrPort: t.tlsOut}, true
 	default:
 		return Addr{}, false
 	}

@@ -205,8 +205,25 @@ func TestTLS(t *testing.T) {
 	if g := receive(t, serverIn); g.callID != "tls3" {
 		t.Errorf("server got %+v", g)
 	}
-	if _, err := Listen(Config{TLS: "127.0.0.1:0"}, nil); err == nil {
-		t.Error("a TLS listener without a certificate started")
+	// Without a certificate a TLS transport only connects out; it names
+	// the configured address (port 0: 5061) and gets answers over its own
+	// connection.
+	client, clientIn := listen(t, Config{TLS: "127.0.0.1:0", TLSClient: &tls.Config{RootCAs: pool, ServerName: "door.test"}})
+	if a, ok := client.LocalAddr("TLS"); !ok || a.AddrPort.String() != "127.0.0.1:5061" {
+		t.Errorf("outbound-only TLS LocalAddr = %v, %v; want 127.0.0.1:5061", a, ok)
+	}
+	if err := client.Send(sAddr, options("tls4")); err != nil {
+		t.Fatal(err)
+	}
+	g := receive(t, serverIn)
+	if err := server.Send(g.from, options("tls4-back")); err != nil {
+		t.Fatal(err)
+	}
+	if g := receive(t, clientIn); g.callID != "tls4-back" {
+		t.Errorf("outbound-only TLS client got %+v", g)
+	}
+	if _, err := Listen(Config{TLS: "door.test:5061"}, nil); err == nil {
+		t.Error("an outbound-only TLS transport took a host name for its address")
 	}
 }
 
