@@ -69,7 +69,7 @@ apt-get update -qq || exit 1; \
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null || exit 1
 endef
 
-.PHONY: all demo build arm64 test test-native test-arm64 test-board bench bench-compare lint fuzz deps clean oto-deps test-oto build-oto \
+.PHONY: all demo build arm64 test test-native test-arm64 test-board test-load bench bench-compare lint fuzz deps clean oto-deps test-oto build-oto \
 	install deb test-deb
 
 all: build
@@ -112,6 +112,13 @@ test-native: deps
 # run does, so relative testdata paths work under qemu too.
 test-arm64: deps
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static $(UNIT_PKGS)
+
+# Load and faults at full size, with the figures RELIABILITY.md keeps: a
+# flood of 2,000 INVITEs during a call, 1,000 calls in a row and a 3-minute
+# registrar outage with standard timers (make test runs smaller ones).
+test-load: deps
+	INTERCOM_FLOOD=1 INTERCOM_SOAK_CALLS=1000 INTERCOM_LONG_FAULTS=1 $(GO) test -count=1 -v -timeout 30m \
+		-run 'TestInviteFlood|TestSoak$$|TestRecoverLongOutage' ./cmd/intercom
 
 # The board in the loop: make arm64's firmware on an emulated arm64 board
 # (QEMU, Debian's kernel, real GPIO and ALSA drivers) against sipp on the

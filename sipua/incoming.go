@@ -376,17 +376,20 @@ func (c *Call) okFor(req *message.Message, body []byte) *message.Message {
 // T2, until the ACK comes; without an ACK within 64*T1 the call ends with a
 // BYE (RFC 3261 §13.3.1.4).
 func (c *Call) sendOK(tx *transaction.Server, resp *message.Message) error {
-	if err := tx.Respond(resp); err != nil {
-		return err
-	}
 	cseq, _ := resp.CSeq()
 	if cseq.Method != message.INVITE {
-		return nil
+		return tx.Respond(resp)
 	}
 	t := c.ua.layer.Timers()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// The 2xx is recorded before it leaves: an ACK that comes back at once
+	// must find it, or the 2xx would be resent until the peer gave up.
 	c.ok, c.okInterval, c.okSince = resp, t.T1, time.Now()
+	if err := tx.Respond(resp); err != nil {
+		c.ok = nil
+		return err
+	}
 	var again func()
 	again = func() {
 		c.mu.Lock()

@@ -48,8 +48,10 @@ type Config struct {
 	SessionExpires time.Duration
 	// MaxCallDuration, if positive, ends every call that lasts longer.
 	MaxCallDuration time.Duration
-	// MaxCalls is how many calls may be up at once; one more is answered
-	// 486 Busy Here. Default 1: a door station talks to one flat at a time.
+	// MaxCalls is how many calls may be up at once (more than one to ring
+	// several phones in parallel). An incoming call while any call is up
+	// or ringing is answered 486 Busy Here. Default 1: a door station
+	// talks to one flat at a time.
 	MaxCalls int
 	// Timers are the RFC 3261 timer bases.
 	Timers transaction.Timers
@@ -613,11 +615,15 @@ func dialogID(callID, localTag, remoteTag string) string {
 	return callID + "|" + localTag + "|" + remoteTag
 }
 
-// addCall records a live call; it fails when MaxCalls are up.
+// addCall records a live call; it fails when MaxCalls are up, and for an
+// incoming call while any call is.
 func (ua *UA) addCall(c *Call) bool {
 	ua.mu.Lock()
 	defer ua.mu.Unlock()
-	if len(ua.calls) >= ua.cfg.MaxCalls {
+	// MaxCalls above 1 is for ringing several phones at once; an incoming
+	// call finds the station busy while any call is up or ringing, for it
+	// talks to one party at a time.
+	if len(ua.calls) >= ua.cfg.MaxCalls || !c.outgoing && len(ua.calls) > 0 {
 		return false
 	}
 	ua.calls[c] = struct{}{}
