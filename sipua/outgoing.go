@@ -249,11 +249,25 @@ func (c *Call) attempt(ctx context.Context, uri string, h hop, offer []byte, rin
 	if err != nil {
 		return attempt{err: err}
 	}
+	// A hop that says nothing at all, not even 100 Trying, is taken for
+	// unreachable well before Timer B's 32 s, so that the next server or
+	// the button's fallback rings while the visitor still waits. A proxy
+	// answers 100 at once, a phone 100 or 180.
+	silence := time.NewTimer(8 * c.ua.layer.Timers().T1)
+	defer silence.Stop()
 	done := ctx.Done()
 	for {
 		select {
 		case a := <-c.finals:
 			return a
+		case <-silence.C:
+			c.mu.Lock()
+			heard, why := c.provisional, c.cancelReason
+			c.mu.Unlock()
+			if !heard {
+				tx.Abandon()
+				return attempt{err: errors.New(cmp.Or(why, fmt.Sprintf("no response from %v", h.addr)))}
+			}
 		case <-done:
 			done = nil
 			c.mu.Lock()

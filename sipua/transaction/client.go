@@ -68,6 +68,16 @@ func (l *Layer) Send(req *message.Message, to Addr, onResp ResponseFunc) (*Clien
 	return tx, nil
 }
 
+// Abandon ends the transaction without a word to its user, who gave up on
+// a peer that has not answered at all: an INVITE cannot be cancelled
+// before a provisional response (RFC 3261 §9.1), so it just stops being
+// retransmitted. A late response then matches nothing, like a stray one.
+func (tx *Client) Abandon() {
+	tx.l.mu.Lock()
+	defer tx.l.mu.Unlock()
+	tx.end(nil)
+}
+
 // State returns the transaction's state.
 func (tx *Client) State() State {
 	tx.l.mu.Lock()
