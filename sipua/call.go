@@ -280,14 +280,20 @@ func (c *Call) finish(code int, reason string) {
 		}
 	}
 	c.mu.Unlock()
-	if closer, ok := c.media.(io.Closer); ok {
-		if err := closer.Close(); err != nil {
-			c.ua.log.Debug("media close", "call_id", c.callID, "err", err)
-		}
+	if err := closeMedia(c.media); err != nil {
+		c.ua.log.Debug("media close", "call_id", c.callID, "err", err)
 	}
 	c.ua.removeCall(c)
 	close(c.done)
 	c.ua.emit(Event{Name: EventCallEnded, Call: c, Code: code, Reason: reason})
+}
+
+// closeMedia closes a call's media, when it has any and it can be closed.
+func closeMedia(m Media) error {
+	if closer, ok := m.(io.Closer); ok && m != nil {
+		return closer.Close()
+	}
+	return nil
 }
 
 // up marks the call answered and starts its timers; the caller holds c.mu.

@@ -230,7 +230,20 @@ func TestRequestsRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			door.media.mu.Lock()
 			door.media.refuse = tc.code == 488
+			closed := door.media.closed
 			door.media.mu.Unlock()
+			if tc.code == 488 {
+				// The media made for the refused offer is closed, so its
+				// RTP ports are free again (PROTOS's 2,075 SDP cases once
+				// held every port of the range).
+				defer func() {
+					door.media.mu.Lock()
+					defer door.media.mu.Unlock()
+					if door.media.closed != closed+1 {
+						t.Errorf("media closed %d times for the refused offer, want once", door.media.closed-closed)
+					}
+				}()
+			}
 			head, body, _ := strings.Cut(tc.req, "\r\n\r\n")
 			head = strings.TrimSuffix(head, "\r\n")
 			if !strings.Contains(head, "Content-Length") {

@@ -137,8 +137,14 @@ func (ua *UA) onInvite(tx *transaction.Server, req *message.Message, from transp
 	var answer []byte
 	if ua.cfg.NewMedia != nil {
 		var err error
-		if c.media, err = ua.cfg.NewMedia(c); err == nil && len(req.Body()) > 0 {
-			answer, err = c.media.Answer(req.Body())
+		if c.media, err = ua.cfg.NewMedia(c); err != nil {
+			c.media = nil
+		} else if len(req.Body()) > 0 {
+			if answer, err = c.media.Answer(req.Body()); err != nil {
+				// Its sockets are bound: free them, or every refused
+				// offer keeps two RTP ports for good.
+				closeMedia(c.media)
+			}
 		}
 		if err != nil {
 			ua.removeCall(c)

@@ -51,8 +51,10 @@ func (ua *UA) Dial(ctx context.Context, target string, opts DialOptions) (*Call,
 	}
 	var offer []byte
 	if ua.cfg.NewMedia != nil {
-		if c.media, err = ua.cfg.NewMedia(c); err == nil {
-			offer, err = c.media.Offer()
+		if c.media, err = ua.cfg.NewMedia(c); err != nil {
+			c.media = nil
+		} else if offer, err = c.media.Offer(); err != nil {
+			closeMedia(c.media)
 		}
 		if err != nil {
 			ua.removeCall(c)

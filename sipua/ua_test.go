@@ -25,6 +25,16 @@ type fakeMedia struct {
 	answered [][]byte // offers it answered
 	accepted [][]byte // answers it took
 	refuse   bool     // answer nothing: 488
+	closed   int      // times closed
+}
+
+// Close records that the media was closed (the call ended, or its offer
+// was refused).
+func (m *fakeMedia) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closed++
+	return nil
 }
 
 const testSDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"

@@ -156,8 +156,11 @@ broker = "mqtt://intercom:%s@127.0.0.1:%d"
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _ = io.Copy(io.Discard, resp.Body)
+		msg, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if resp.StatusCode/100 == 5 || resp.StatusCode == http.StatusBadRequest {
+			t.Logf("%s %s: %d %s", method, path, resp.StatusCode, msg)
+		}
 		return resp.StatusCode
 	}
 	for _, tc := range []struct {

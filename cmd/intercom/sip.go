@@ -326,9 +326,13 @@ func uaConfig(cfg *Config, log *slog.Logger, calls *sync.WaitGroup, cue *cues) s
 	ports := newPortPool(s.RTPPortRange())
 	ip := mediaAddr(s.Listen)
 	uc.NewMedia = func(c *sipua.Call) (sipua.Media, error) {
-		return media.NewCall(media.CallConfig{Addr: ip, Port: ports.next, Logger: log,
+		m, err := media.NewCall(media.CallConfig{Addr: ip, Port: ports.next, Logger: log,
 			SDP:    sdp.Config{Codecs: cfg.Audio.Codecs, DTMF: true, SRTP: srtpMode(s.SRTP)},
 			OnDTMF: func(key byte) { c.ReportDTMF(string(key), "rfc4733") }})
+		if err != nil {
+			return nil, err // not a nil *media.Call in a non-nil Media
+		}
+		return m, nil
 	}
 	tones := newProgressTones(&cfg.Audio, log)
 	uc.OnEvent = func(e sipua.Event) {
