@@ -96,7 +96,7 @@ func callAudio(c *sipua.Call, a *Audio, log *slog.Logger, cue <-chan tone.Cadenc
 		if err := sink.WriteFrame(far); err != nil {
 			log.Warn("playback failed, discarding the far end", "err", err)
 			sink.Close()
-			sink = audio.NewNull()
+			sink = audio.NewUnpacedNull() // the capture device keeps time
 		}
 		send := mic
 		if echo != nil {
@@ -211,10 +211,15 @@ func openDevices(a *Audio, rate int, log *slog.Logger) (audio.Source, audio.Sink
 		log.Warn("capture device unusable, sending silence", "err", err)
 		src = audio.NewNull()
 	}
+	// The capture device clocks the call: a null speaker need not keep
+	// time too, which would be a second sleep every frame.
+	if a.Sink == "null" {
+		return src, audio.NewUnpacedNull()
+	}
 	sink, err := audio.OpenSink(a.Sink, rate)
 	if err != nil {
 		log.Warn("playback device unusable, discarding the far end", "err", err)
-		sink = audio.NewNull()
+		sink = audio.NewUnpacedNull()
 	}
 	return src, sink
 }
