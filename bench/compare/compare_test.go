@@ -28,6 +28,7 @@ type result struct {
 	system, codec string
 	idleCPU       time.Duration // CPU used over the idle window
 	callCPU       time.Duration // CPU per call-minute
+	wakeups       float64       // context switches a second in the call
 	idleRSS       int           // KiB, before the call
 	callRSS       int           // KiB, at the end of the call
 	peakRSS       int           // KiB, VmHWM
@@ -107,10 +108,11 @@ func measure(t *testing.T, system, codec string, s station) result {
 	}) {
 		t.Fatalf("%s, %s: no 200 OK from the peer within 15 s", system, codec)
 	}
-	cpuA, atA := cpuTime(t, pid), time.Now()
+	cpuA, swA, atA := cpuTime(t, pid), contextSwitches(t, pid), time.Now()
 	time.Sleep(*callTime)
-	cpuB, atB := cpuTime(t, pid), time.Now()
+	cpuB, swB, atB := cpuTime(t, pid), contextSwitches(t, pid), time.Now()
 	r.callCPU = time.Duration(float64(cpuB-cpuA) * float64(time.Minute) / float64(atB.Sub(atA)))
+	r.wakeups = float64(swB-swA) / atB.Sub(atA).Seconds()
 	r.callRSS, r.peakRSS = memory(t, pid)
 	s.hangup(t)
 	if err := peer.Wait(t); err != nil {
@@ -132,15 +134,15 @@ func measure(t *testing.T, system, codec string, s station) result {
 // table formats the results as Markdown.
 func table(rs []result) string {
 	var b strings.Builder
-	b.WriteString("| system | codec | CPU per call-minute | CPU idle | RSS idle | RSS in call (peak) | INVITE→200 | INVITE→RTP | press→INVITE |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| system | codec | CPU per call-minute | context switches/s | CPU idle | RSS idle | RSS in call (peak) | INVITE→200 | INVITE→RTP | press→INVITE |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		press := "-"
 		if r.system == "intercom" {
 			press = fmt.Sprintf("%.2f ms", ms(r.pressToINVITE))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.0f ms | %.0f ms in %v | %.1f MiB | %.1f MiB (%.1f) | %.2f ms | %.2f ms | %s |\n",
-			r.system, r.codec, ms(r.callCPU), ms(r.idleCPU), *idleTime, mib(r.idleRSS), mib(r.callRSS), mib(r.peakRSS),
+		fmt.Fprintf(&b, "| %s | %s | %.0f ms | %.0f | %.0f ms in %v | %.1f MiB | %.1f MiB (%.1f) | %.2f ms | %.2f ms | %s |\n",
+			r.system, r.codec, ms(r.callCPU), r.wakeups, ms(r.idleCPU), *idleTime, mib(r.idleRSS), mib(r.callRSS), mib(r.peakRSS),
 			ms(r.toAnswer), ms(r.toRTP), press)
 	}
 	return b.String()

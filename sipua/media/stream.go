@@ -53,6 +53,7 @@ type Config struct {
 // its playback device). Its methods are safe for concurrent use.
 type Stream struct {
 	rtpConn, rtcpConn *net.UDPConn
+	rtp               *rawUDP // rtpConn's packets, without waking the runtime
 	log               *slog.Logger
 	onDTMF            func(key byte)
 	cname             string
@@ -155,19 +156,27 @@ func Listen(ip netip.Addr, port int, log *slog.Logger, onDTMF func(key byte)) (*
 	if err != nil {
 		return nil, fmt.Errorf("rtp: %w", err)
 	}
+	rtp, err := newRawUDP(rtpConn)
+	if err != nil {
+		rtpConn.Close()
+		return nil, fmt.Errorf("rtp: %w", err)
+	}
 	rtcpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port+1))))
 	if err != nil {
 		rtpConn.Close()
 		return nil, fmt.Errorf("rtcp: %w", err)
 	}
-	s := &Stream{rtpConn: rtpConn, rtcpConn: rtcpConn, log: log, onDTMF: onDTMF, done: make(chan struct{}),
+	s := &Stream{rtpConn: rtpConn, rtcpConn: rtcpConn, rtp: rtp, log: log, onDTMF: onDTMF, done: make(chan struct{}),
 		ssrc: rand.Uint32(), seq: uint16(rand.Uint32()), ts: rand.Uint32(), marker: true, dtmfEvent: -1,
 		rtcpEvery: rtcpInterval, cname: fmt.Sprintf("intercom-%08x@%s", rand.Uint32(), ip),
 		payload: make([]byte, 0, 512), packet: make([]byte, 1500), protected: make([]byte, 0, 1500),
 		plain: make([]byte, 0, 1500), dtmfQueue: make([]byte, 0, 32)}
 	s.wg.Add(3)
-	go s.readLoop(rtpConn, s.receiveRTP)
-	go s.readLoop(rtcpConn, s.receiveRTCP)
+	go s.readLoop(rtp.readFrom, s.receiveRTP)
+	go s.readLoop(func(b []byte) (int, netip.AddrPort, error) {
+		n, from, err := rtcpConn.ReadFromUDPAddrPort(b)
+		return n, netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), err
+	}, s.receiveRTCP)
 	go s.reportLoop()
 	return s, nil
 }
@@ -336,7 +345,7 @@ func (s *Stream) send(pt uint8, marker bool, ts uint32, payload []byte) error {
 		}
 		wire = s.protected
 	}
-	if _, err := s.rtpConn.WriteToUDPAddrPort(wire, s.sendTo); err != nil {
+	if err := s.rtp.writeTo(wire, s.sendTo); err != nil {
 		return err
 	}
 	s.stats.PacketsSent++
@@ -388,11 +397,11 @@ func fitFrame(pcm []int16, n int) []int16 {
 
 // readLoop reads datagrams from conn until the stream is closed and hands
 // each to handle with its source and arrival time.
-func (s *Stream) readLoop(conn *net.UDPConn, handle func(b []byte, from netip.AddrPort, now time.Time)) {
+func (s *Stream) readLoop(read func([]byte) (int, netip.AddrPort, error), handle func(b []byte, from netip.AddrPort, now time.Time)) {
 	defer s.wg.Done()
 	buf := make([]byte, 1500)
 	for {
-		n, from, err := conn.ReadFromUDPAddrPort(buf)
+		n, from, err := read(buf)
 		if err != nil {
 			select {
 			case <-s.done:
@@ -401,7 +410,7 @@ func (s *Stream) readLoop(conn *net.UDPConn, handle func(b []byte, from netip.Ad
 				continue
 			}
 		}
-		handle(buf[:n], netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), time.Now())
+		handle(buf[:n], from, time.Now())
 	}
 }
 
