@@ -109,6 +109,7 @@ func (c *Contact) Run(ctx context.Context) error {
 	if stable {
 		activeAt = time.Now() // open at start: count from now
 	}
+	defer haltOnCancel(ctx, c.cfg.Pin)()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -8,8 +8,8 @@
 // Inputs (Button, Door, Tamper) are watched by one goroutine each, started by
 // the owner with Run(ctx) and ended by cancelling ctx; Run returns only when
 // the goroutine is done, so the owner waits for it (an errgroup or a
-// WaitGroup). Pins are waited on with WaitForEdge and a bounded timeout, so a
-// cancelled context ends every loop within PollInterval.
+// WaitGroup). Pins are waited on with WaitForEdge; a cancelled context halts
+// them, which ends the wait, and PollInterval bounds it in any case.
 //
 // What happens on a pin becomes an Event posted to a Sink. A Sink must never
 // block; Queue is the Sink the firmware uses: bounded, and coalescing repeated
