@@ -139,12 +139,16 @@ func TestLossAndReordering(t *testing.T) {
 		f    faults
 		// The least share of frames with the tone, once it started.
 		minTone float64
+		// flood, if set, is how many loud RTP packets a stranger sends
+		// the receiver, as fast as it can, once the call is up.
+		flood int
 	}{
-		{"clean", faults{}, 0.95},
-		{"loss5", faults{drop: 0.05}, 0.9},
-		{"loss20", faults{drop: 0.20}, 0.7},
-		{"reorder10dup5", faults{reorder: 0.10, dup: 0.05}, 0.9},
-		{"loss5reorder10dup5", faults{drop: 0.05, reorder: 0.10, dup: 0.05}, 0.85},
+		{"clean", faults{}, 0.95, 0},
+		{"loss5", faults{drop: 0.05}, 0.9, 0},
+		{"loss20", faults{drop: 0.20}, 0.7, 0},
+		{"reorder10dup5", faults{reorder: 0.10, dup: 0.05}, 0.9, 0},
+		{"loss5reorder10dup5", faults{drop: 0.05, reorder: 0.10, dup: 0.05}, 0.85, 0},
+		{"strangerflood", faults{}, 0.95, 20000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -179,6 +183,9 @@ func TestLossAndReordering(t *testing.T) {
 					_ = a.WriteFrame(silence)
 				}
 				_ = b.WriteFrame(silence) // the other way, through the relay untouched
+				if i == 20 && tc.flood > 0 {
+					go floodRTP(t, addrOf(b.rtpConn), tc.flood)
+				}
 				<-tick.C
 				out = b.ReadFrame(out)
 				if i >= frames {
@@ -224,6 +231,32 @@ func TestLossAndReordering(t *testing.T) {
 			if a.Stats().PacketsReceived == 0 {
 				t.Error("nothing came back the other way: the call did not survive")
 			}
+			if tc.flood > 0 {
+				t.Logf("%s: %d packets from a stranger, %d dropped as strangers (the rest overflowed the socket)", tc.name, tc.flood, st.Strangers)
+				if st.Strangers == 0 {
+					t.Error("the stranger's flood was not seen, or was taken as the call's audio")
+				}
+			}
 		})
+	}
+}
+
+// floodRTP sends n loud RTP packets (PCMU noise, payload type 0) to the
+// address from another socket, as fast as the socket takes them.
+func floodRTP(t *testing.T, to netip.AddrPort, n int) {
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer c.Close()
+	pkt := make([]byte, 12+160)
+	pkt[0], pkt[1] = 0x80, 0
+	for j := 12; j < len(pkt); j++ {
+		pkt[j] = byte(j * 37) // noise, nothing like the tone
+	}
+	for i := range n {
+		pkt[2], pkt[3] = byte(i>>8), byte(i)
+		_, _ = c.WriteToUDPAddrPort(pkt, to)
 	}
 }
