@@ -32,7 +32,7 @@ DEB_TOOLS   := qemu-aarch64-static:qemu-user-static file:file sipp:sip-tester \
                baresip:baresip-core kamailio:kamailio sip-options:sofia-sip-bin \
                dnsmasq:dnsmasq-base systemd-analyze:systemd mosquitto:mosquitto \
                qemu-system-aarch64:qemu-system-arm fdtput:device-tree-compiler \
-               svmap:sipvicious
+               svmap:sipvicious ip:iproute2
 
 # install-debs installs the Debian packages of the COMMAND:PACKAGE pairs in $(1)
 # whose command is missing: as root it runs apt-get; otherwise it prints the one
