@@ -110,8 +110,9 @@ test-native: deps
 
 # go test -exec runs each test binary in its package directory, as a native
 # run does, so relative testdata paths work under qemu too. -short leaves out
-# the system tests (PROTOS, soak, packet loss, network namespaces), which
-# test nothing of the architecture and which the native run has.
+# the system tests (PROTOS, soak, packet loss, registrar and network
+# faults), which test nothing of the architecture, are timed against real
+# servers, and run natively.
 test-arm64: deps
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) test -count=1 -short -exec qemu-aarch64-static $(UNIT_PKGS)
 

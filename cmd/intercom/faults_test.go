@@ -307,6 +307,7 @@ const recoveryBound = 10 * time.Second
 // binding. The station's probe (on its 2 s keep-alive tick) finds it
 // gone, and the station registers again by itself as soon as it is back.
 func TestRecoverRegistrarRestart(t *testing.T) {
+	skipShort(t)
 	k := startRegistrar(t, "127.0.0.1", 0, "127.0.0.1", "", map[string]string{"door": "pw"})
 	s := startStation(t, fmt.Sprintf(`
 [sip]
@@ -374,6 +375,7 @@ func callTo(ua *sipua.UA, s string) *sipua.Call {
 // through the PBX, which fails at once, and then the button's fallback,
 // a phone rung directly by its IP address (sipp), which answers.
 func TestOutagePressRingsFallback(t *testing.T) {
+	skipShort(t)
 	k := startRegistrar(t, "127.0.0.1", 0, "127.0.0.1", "", map[string]string{"door": "pw"})
 	flat := peertest.StartSipp(t, "uas")
 	s := startStation(t, fmt.Sprintf(`
@@ -440,6 +442,7 @@ ring_timeout = "20s"
 // with the standard timers; INTERCOM_LONG_FAULTS=1 adds a run of "intercom
 // run" with the standard timers through a 3-minute outage.
 func TestRecoverLongOutage(t *testing.T) {
+	skipShort(t)
 	type run struct {
 		name   string
 		outage time.Duration
@@ -492,6 +495,7 @@ func TestRecoverLongOutage(t *testing.T) {
 // the registrar even restarts meanwhile, and the station registers again
 // there without DNS. When DNS answers again, the station asks it again.
 func TestRecoverDNSOutage(t *testing.T) {
+	skipShort(t)
 	dnsmasq := peertest.NeedTool(t, "dnsmasq")
 	k := startRegistrar(t, "127.0.0.1", 0, "pbx.test", "", map[string]string{"door": "pw"})
 	dns := startDNS(t, dnsmasq, fmt.Sprintf("srv-host=_sip._udp.pbx.test,reg.pbx.test,%d,10,10\nhost-record=reg.pbx.test,127.0.0.1\n", k.addr.port))
@@ -597,5 +601,15 @@ func (d *dnsServer) freeze(t *testing.T, on bool) {
 	}
 	if err := d.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// skipShort skips a fault test in -short runs: they time a station's
+// recovery against real servers, which an emulated run (make test-arm64)
+// slows past its bounds, and they test nothing of the architecture.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("a fault test timed against real servers; the native run has it")
 	}
 }

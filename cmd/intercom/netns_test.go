@@ -85,11 +85,7 @@ type logEvent struct {
 // station finds the registrar unreachable (its probe cannot be sent) and
 // registers again within seconds of the link coming back up.
 func TestLinkDownAndUp(t *testing.T) {
-	if testing.Short() {
-		// It runs its own binary inside the namespace, which a run under
-		// qemu-user (make test-arm64, -short) cannot: the native run has it.
-		t.Skip("a system test that re-runs its binary in a network namespace")
-	}
+	skipShort(t) // also: it re-runs its binary in the namespace, which qemu-user cannot
 	needRoot(t)
 	sta, reg, staIf := netnsPair(t)
 	net := fmt.Sprintf("10.213.%d", os.Getpid()%250+1)
