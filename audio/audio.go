@@ -237,9 +237,13 @@ func (n *Null) WriteFrame(pcm []int16) error {
 	return nil
 }
 
-// Close makes further reads and writes fail with ErrClosed.
+// Close makes further reads and writes fail with ErrClosed, and releases
+// the clock.
 func (n *Null) Close() error {
 	n.closed = true
+	if n.pacer != nil {
+		return n.pacer.Close()
+	}
 	return nil
 }
 

@@ -155,6 +155,9 @@ func (s *Source) fill() error {
 // Close closes the file.
 func (s *Source) Close() error {
 	s.err = errors.New("wav: source closed")
+	if s.pacer != nil {
+		s.pacer.Close()
+	}
 	if s.closer != nil {
 		c := s.closer
 		s.closer = nil

@@ -112,6 +112,9 @@ func (s *Sink) Close() error {
 	}
 	err := s.err
 	s.err = errSinkClosed
+	if s.pacer != nil {
+		s.pacer.Close()
+	}
 	if err == nil {
 		var h [44]byte
 		s.header(h[:])

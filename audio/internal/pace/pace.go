@@ -16,12 +16,28 @@ type Pacer struct {
 	next   time.Time
 	now    func() time.Time
 	sleep  func(time.Duration)
+	clock  *clock // the pollable clock sleep waits on, nil if none
 }
 
 // New returns a Pacer for frames of the given period. The first call to Wait
 // returns at once and starts the schedule.
 func New(period time.Duration) *Pacer {
-	return &Pacer{period: period, now: time.Now, sleep: time.Sleep}
+	p := &Pacer{period: period, now: time.Now, sleep: time.Sleep}
+	if c, err := newClock(); err == nil {
+		p.clock, p.sleep = c, c.sleep
+	}
+	return p
+}
+
+// Close releases the Pacer's clock. A closed Pacer still paces, on the
+// runtime's timers.
+func (p *Pacer) Close() error {
+	if p.clock == nil {
+		return nil
+	}
+	c := p.clock
+	p.clock, p.sleep = nil, time.Sleep
+	return c.close()
 }
 
 // Wait blocks until the next frame is due.

@@ -1,6 +1,7 @@
 package pace
 
 import (
+	"runtime"
 	"testing"
 	"time"
 )
@@ -33,5 +34,30 @@ func TestPacer(t *testing.T) {
 	p.Wait()
 	if got := slept[len(slept)-1]; got != 20*time.Millisecond {
 		t.Fatalf("after a stall slept %v, want a fresh 20ms", got)
+	}
+}
+
+func TestClock(t *testing.T) {
+	p := New(20 * time.Millisecond)
+	defer p.Close()
+	if p.clock == nil && runtime.GOOS == "linux" {
+		t.Fatal("no pollable clock on linux")
+	}
+	start := time.Now()
+	p.sleep(30 * time.Millisecond)
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Fatalf("woke after %v, before the 30ms asked", d)
+	}
+	if a := testing.AllocsPerRun(5, func() { p.sleep(time.Millisecond) }); a != 0 {
+		t.Fatalf("a sleep allocates %v times", a)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	p.Wait()
+	p.Wait() // a closed Pacer still paces
+	if d := time.Since(start); d < 20*time.Millisecond {
+		t.Fatalf("a closed Pacer let two frames through in %v", d)
 	}
 }
