@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -16,8 +17,17 @@ import (
 
 // Device is an open PCM stream, for playback or for capture. Read and Write
 // are for one goroutine at a time; Params and Stats may be called from any.
+//
+// The descriptor is non-blocking and sits in Go's network poller: a Read or
+// Write that finds no period ready parks its goroutine there until the card
+// signals one (AvailMin is one period), instead of blocking a thread in the
+// kernel. A blocking system call costs several context switches per 20 ms
+// frame (the runtime's monitor thread takes the processor back and is woken
+// at the call's exit); a wait in the poller costs one.
 type Device struct {
-	fd        int
+	fd        int      // for the control ioctls; file owns it
+	file      *os.File // the same descriptor, in the poller; closes it
+	rc        syscall.RawConn
 	stream    int // streamPlayback or streamCapture
 	path      string
 	params    Params
@@ -26,6 +36,15 @@ type Device struct {
 	frameSize int      // bytes per hardware frame
 	x         xferI    // reused for every transfer: no allocation per frame
 	st        pcmStatus
+
+	// The state of a transfer, for the functions handed to the RawConn:
+	// made once, in open, so that a frame allocates nothing.
+	req    uintptr    // ioctlPCMReadIFrames or ioctlPCMWriteIFrames
+	errno  unix.Errno // of the last READI or WRITEI
+	xfer   func(fd uintptr) bool
+	pollFn func(fd uintptr)
+	pfd    [1]unix.PollFd
+	perr   error // of poll(2), when the file is not in the poller
 
 	frames, xruns, suspends, errs atomic.Uint64
 	closed                        atomic.Bool
@@ -101,18 +120,11 @@ func pcmPath(card, dev, stream int) string {
 	return fmt.Sprintf("/dev/snd/pcmC%dD%d%c", card, dev, "pc"[stream])
 }
 
+// openPCMFile opens a PCM non-blocking: a busy device fails instead of
+// blocking open, and the transfers return EAGAIN instead of blocking, so
+// that they can wait in Go's poller (see [Device]).
 func openPCMFile(path string) (int, error) {
-	// O_NONBLOCK so that a busy device fails instead of blocking open; the
-	// transfers then block as usual.
-	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
-	if err != nil {
-		return -1, err
-	}
-	if err := unix.SetNonblock(fd, false); err != nil {
-		unix.Close(fd)
-		return -1, err
-	}
-	return fd, nil
+	return unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 }
 
 func open(specStr string, want Params, stream int, manualStart bool) (*Device, error) {
@@ -128,8 +140,17 @@ func open(specStr string, want Params, stream int, manualStart bool) (*Device, e
 	if d.fd, err = openPCMFile(d.path); err != nil {
 		return nil, fmt.Errorf("alsa: open %s: %w", d.path, err)
 	}
+	// A non-blocking descriptor of a device that supports poll goes into
+	// the poller. d.fd stays valid for as long as the file is open; the
+	// file's Fd method must not be called, as it makes it blocking again.
+	d.file = os.NewFile(uintptr(d.fd), d.path)
+	if d.rc, err = d.file.SyscallConn(); err != nil {
+		d.file.Close()
+		return nil, fmt.Errorf("alsa: %s: %w", d.path, err)
+	}
+	d.xfer, d.pollFn = d.ioctlXfer, d.pollXfer
 	if err := d.setup(want, manualStart); err != nil {
-		unix.Close(d.fd)
+		d.file.Close()
 		return nil, fmt.Errorf("alsa: %s (%s): %w", specStr, d.path, err)
 	}
 	return d, nil
@@ -245,14 +266,19 @@ func (d *Device) transfer(n int, req uintptr) error {
 	if d.closed.Load() {
 		return os.ErrClosed
 	}
+	d.req = req
+	polled := true // false once the poller could not wait, for this transfer
 	for off := 0; off < n; {
 		d.x = xferI{Buf: unsafe.Pointer(&d.buf[off*d.frameSize]), Frames: uint64(n - off)}
-		err := ioctlPtr(d.fd, req, unsafe.Pointer(&d.x))
+		err := d.transferOnce(&polled)
+		if err != nil && err != unix.EAGAIN && d.closed.Load() {
+			return os.ErrClosed // Close dropped the stream or closed the file
+		}
 		switch err {
 		case nil:
 			off += int(d.x.Result)
 			d.frames.Add(uint64(d.x.Result))
-		case unix.EAGAIN:
+		case unix.EAGAIN: // waited in poll(2), or it timed out: try again
 		case unix.EPIPE:
 			d.xruns.Add(1)
 			if err := ioctlVal(d.fd, ioctlPCMPrepare, 0); err != nil {
@@ -271,6 +297,81 @@ func (d *Device) transfer(n int, req uintptr) error {
 		}
 	}
 	return nil
+}
+
+// transferOnce does one READI or WRITEI of d.x. In the poller it parks the
+// goroutine until the card has a period to read or room to write, and
+// returns the ioctl's error, nil when it moved frames. When the poller
+// cannot wait (the driver's file is not pollable), *polled turns false, and
+// from then on transferOnce waits in poll(2) and returns EAGAIN after it.
+func (d *Device) transferOnce(polled *bool) error {
+	var err error
+	if *polled {
+		if d.stream == streamCapture {
+			err = d.rc.Read(d.xfer)
+		} else {
+			err = d.rc.Write(d.xfer)
+		}
+		if err == nil {
+			if d.errno != 0 {
+				return d.errno
+			}
+			return nil
+		}
+		if d.closed.Load() || errors.Is(err, os.ErrClosed) {
+			return os.ErrClosed // Close woke the goroutine parked in the poller
+		}
+		*polled = false
+	}
+	// Poll inside Control, so that a Close meanwhile cannot free the
+	// descriptor (it waits for this to return; its DROP ends the poll).
+	d.perr = nil
+	if err = d.rc.Control(d.pollFn); err != nil {
+		if d.closed.Load() || errors.Is(err, os.ErrClosed) {
+			return os.ErrClosed
+		}
+		return err
+	}
+	if d.perr != nil {
+		return d.perr
+	}
+	if d.errno != 0 {
+		return d.errno
+	}
+	return nil
+}
+
+// ioctlXfer is the RawConn callback of a transfer: the ioctl, with a raw
+// system call (it never blocks on the non-blocking descriptor, so the
+// scheduler need not hear of it). It returns false on EAGAIN, which parks
+// the goroutine in the poller.
+func (d *Device) ioctlXfer(fd uintptr) bool {
+	for {
+		_, _, d.errno = unix.RawSyscall(unix.SYS_IOCTL, fd, d.req, uintptr(unsafe.Pointer(&d.x)))
+		if d.errno != unix.EINTR {
+			return d.errno != unix.EAGAIN
+		}
+	}
+}
+
+// pollTimeout bounds a wait in poll(2), so that a Close can never wait on
+// it for long.
+const pollTimeout = 200 // ms
+
+// pollXfer is ioctlXfer for a file that is not in the poller: on EAGAIN it
+// waits in poll(2) for the card, leaving d.errno at EAGAIN for a retry.
+func (d *Device) pollXfer(fd uintptr) {
+	if d.ioctlXfer(fd) {
+		return
+	}
+	events := int16(unix.POLLOUT)
+	if d.stream == streamCapture {
+		events = unix.POLLIN
+	}
+	d.pfd[0] = unix.PollFd{Fd: int32(fd), Events: events}
+	if _, err := unix.Poll(d.pfd[:], pollTimeout); err != nil && err != unix.EINTR {
+		d.perr = err
+	}
 }
 
 // resume waits for a suspended stream to come back (RESUME answers EAGAIN
@@ -307,14 +408,27 @@ func (d *Device) Delay() (int, error) {
 // Drain blocks until all queued playback frames have been played, then
 // stops the stream; the next Write restarts it.
 func (d *Device) Drain() error {
-	if err := ioctlVal(d.fd, ioctlPCMDrain, 0); err != nil && err != unix.EPIPE {
+	if d.closed.Load() {
+		return os.ErrClosed
+	}
+	// On a non-blocking descriptor DRAIN would only start draining and
+	// answer EAGAIN: block for it, and be non-blocking again before
+	// PREPARE, which sets the mode of the transfers that follow.
+	if err := unix.SetNonblock(d.fd, false); err != nil {
+		return fmt.Errorf("alsa: %s: DRAIN: %w", d.path, err)
+	}
+	err := ioctlVal(d.fd, ioctlPCMDrain, 0)
+	if err := unix.SetNonblock(d.fd, true); err != nil {
+		return fmt.Errorf("alsa: %s: after DRAIN: %w", d.path, err)
+	}
+	if err != nil && err != unix.EPIPE {
 		return fmt.Errorf("alsa: %s: DRAIN: %w", d.path, err)
 	}
 	return ioctlVal(d.fd, ioctlPCMPrepare, 0)
 }
 
 // Stop stops the stream at once (DROP), discarding what is queued; a Read
-// or Write blocked in another goroutine returns with an error. Use it to end
+// or Write waiting in another goroutine returns with an error. Use it to end
 // a media loop, then Close from the loop's owner once the loop has returned.
 func (d *Device) Stop() error {
 	if d.closed.Load() {
@@ -324,14 +438,16 @@ func (d *Device) Stop() error {
 }
 
 // Close stops the stream at once (DROP) and closes the device. Further
-// calls do nothing. It must not race with Read or Write (the descriptor
-// could be reused under them): Stop first, wait, then Close.
+// calls do nothing. A Read or Write waiting for the card in another
+// goroutine returns os.ErrClosed: the file closes the descriptor only once
+// no transfer uses it. The other methods use the descriptor without that
+// guard, so it is still best to Stop, wait for the loop, then Close.
 func (d *Device) Close() error {
 	if d.closed.Swap(true) {
 		return nil
 	}
 	_ = ioctlVal(d.fd, ioctlPCMDrop, 0)
-	return unix.Close(d.fd)
+	return d.file.Close()
 }
 
 // Duplex is a capture and a playback stream of the same card, started

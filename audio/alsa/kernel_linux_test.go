@@ -4,9 +4,11 @@ package alsa
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"os"
 	"testing"
+	"time"
 )
 
 // loopbackCard skips the test unless the snd-aloop "Loopback" card is
@@ -124,6 +126,125 @@ func TestDuplexKernel(t *testing.T) {
 		if err := d.Capture.Read(frame); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestReadNoAllocKernel checks that a transfer, which waits for the card in
+// Go's poller, allocates nothing: 50 frames from the Loopback capture while
+// a tone plays into it.
+func TestReadNoAllocKernel(t *testing.T) {
+	loopbackCard(t)
+	want := Params{Rate: 16000, Channels: 1}
+	play, err := OpenPlayback("hw:CARD=Loopback,DEV=0", want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer play.Close()
+	rec, err := OpenCapture("hw:CARD=Loopback,DEV=1", want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	// A file outside the poller has no deadlines (os.ErrNoDeadline), and
+	// its transfers would wait in poll(2), a blocking system call.
+	for _, d := range []*Device{play, rec} {
+		if err := d.file.SetDeadline(time.Time{}); err != nil {
+			t.Errorf("%s is not in Go's poller: %v", d.path, err)
+		}
+	}
+	out := make([]int16, play.Params().Rate/50)
+	for i := range out {
+		out[i] = int16(8000 * math.Sin(2*math.Pi*float64(i)/16))
+	}
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		for err == nil {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			err = play.Write(out)
+		}
+		done <- err
+	}()
+	in := make([]int16, len(out))
+	var rerr error
+	allocs := testing.AllocsPerRun(50, func() {
+		if err := rec.Read(in); err != nil && rerr == nil {
+			rerr = err
+		}
+	})
+	close(stop)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if allocs != 0 {
+		t.Errorf("%v allocations per 20 ms frame, want 0", allocs)
+	}
+	t.Logf("playback stats %+v, capture stats %+v", play.Stats(), rec.Stats())
+}
+
+// parkedRead starts a Read of a capture stream that is never started, so
+// that it waits in the poller for good, and checks that it does wait.
+func parkedRead(t *testing.T) (*Device, <-chan error) {
+	t.Helper()
+	rec, err := open("hw:CARD=Loopback,DEV=1", Params{Rate: 16000, Channels: 1}, streamCapture, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- rec.Read(make([]int16, 320)) }()
+	select {
+	case err := <-done:
+		rec.Close()
+		t.Fatalf("Read of a stream never started returned %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	return rec, done
+}
+
+// TestCloseWakesReadKernel closes a device under a Read waiting for the
+// card: the Read returns os.ErrClosed.
+func TestCloseWakesReadKernel(t *testing.T) {
+	loopbackCard(t)
+	rec, done := parkedRead(t)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, os.ErrClosed) {
+			t.Errorf("Read after Close: %v, want os.ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not wake the Read")
+	}
+}
+
+// TestStopWakesReadKernel stops a device under a Read waiting for the card:
+// the Read returns an error.
+func TestStopWakesReadKernel(t *testing.T) {
+	loopbackCard(t)
+	rec, done := parkedRead(t)
+	defer rec.Close()
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("Read of a stopped stream returned nil")
+		}
+		t.Logf("Read after Stop: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Stop did not wake the Read")
 	}
 }
 
