@@ -21,6 +21,8 @@ import (
 // callAudio moves a call's audio until the call ends, in one loop clocked
 // by the capture device: a frame from the microphone goes to the stream,
 // and a frame from the stream to the speaker, so that both stay in step.
+// The loop also takes the stream's incoming packets, so that a call wakes
+// the process once a frame.
 // A device that cannot be opened is replaced by the null device, and a
 // WAV source that ends by silence, so the call goes on either way.
 // A cue mixes a tone into both directions, so the visitor and the
@@ -34,6 +36,7 @@ func callAudio(c *sipua.Call, a *Audio, log *slog.Logger, cue <-chan tone.Cadenc
 		return
 	}
 	s := m.Stream()
+	s.DrainOnRead() // this loop reads a frame every 20 ms: one wake-up a frame
 	n := s.FrameSamples()
 	rate := n * int(1e9/media.FrameDuration.Nanoseconds())
 	src, sink := openDevices(a, rate, log)

@@ -154,7 +154,7 @@ func TestLossAndReordering(t *testing.T) {
 			t.Parallel()
 			a, b := listenAny(t, nil), listenAny(t, nil)
 			t.Cleanup(func() { a.Close(); b.Close() })
-			r := startRelay(t, addrOf(b.rtpConn), tc.f, 7)
+			r := startRelay(t, b.rtp.localAddr(), tc.f, 7)
 			c := codec.PCMU
 			ca := Config{Codec: c, PayloadType: c.PayloadType, DTMFPayloadType: -1, Send: true, Receive: true,
 				Remote: addrOf(r.sideA), RemoteRTCP: addrOf(b.rtcpConn)}
@@ -166,6 +166,7 @@ func TestLossAndReordering(t *testing.T) {
 			if err := b.Configure(cb); err != nil {
 				t.Fatal(err)
 			}
+			b.DrainOnRead() // as a call's audio loop reads it
 			samples := c.FrameSamples(FrameDuration)
 			in, out, silence := make([]int16, samples), make([]int16, 0, samples), make([]int16, samples)
 			tick := time.NewTicker(FrameDuration)
@@ -184,7 +185,7 @@ func TestLossAndReordering(t *testing.T) {
 				}
 				_ = b.WriteFrame(silence) // the other way, through the relay untouched
 				if i == 20 && tc.flood > 0 {
-					go floodRTP(t, addrOf(b.rtpConn), tc.flood)
+					go floodRTP(t, b.rtp.localAddr(), tc.flood)
 				}
 				<-tick.C
 				out = b.ReadFrame(out)

@@ -3,21 +3,54 @@
 package media
 
 import (
+	"errors"
 	"net"
 	"net/netip"
+	"os"
+	"time"
 )
 
-// rawUDP is the net package's UDP elsewhere than on Linux.
-type rawUDP struct{ conn *net.UDPConn }
+// rawUDP is the net package's UDP elsewhere than on Linux: a goroutine
+// waits for each packet, and arrival times are read when it is taken.
+type rawUDP struct {
+	conn  *net.UDPConn
+	local netip.AddrPort
+}
 
-func newRawUDP(c *net.UDPConn) (*rawUDP, error) { return &rawUDP{conn: c}, nil }
+// errNoPacket is readFrom's answer when no packet is waiting.
+var errNoPacket = errors.New("media: no packet waiting")
+
+func listenRawUDP(ip netip.Addr, port int) (*rawUDP, error) {
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
+	if err != nil {
+		return nil, err
+	}
+	l := c.LocalAddr().(*net.UDPAddr).AddrPort()
+	return &rawUDP{conn: c, local: netip.AddrPortFrom(l.Addr().Unmap(), l.Port())}, nil
+}
+
+func (r *rawUDP) localAddr() netip.AddrPort { return r.local }
 
 func (r *rawUDP) writeTo(b []byte, to netip.AddrPort) error {
 	_, err := r.conn.WriteToUDPAddrPort(b, to)
 	return err
 }
 
-func (r *rawUDP) readFrom(b []byte) (int, netip.AddrPort, error) {
+// wait returns at once: readFrom blocks instead.
+func (r *rawUDP) wait() error { return nil }
+
+// readFrom waits for the next datagram, up to a frame; errNoPacket if none
+// came.
+func (r *rawUDP) readFrom(b []byte) (int, netip.AddrPort, time.Time, error) {
+	_ = r.conn.SetReadDeadline(time.Now().Add(FrameDuration))
 	n, from, err := r.conn.ReadFromUDPAddrPort(b)
-	return n, netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), err
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return 0, netip.AddrPort{}, time.Time{}, errNoPacket
+	}
+	return n, netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), time.Now(), err
 }
+
+// stopWaiting reports that the socket cannot leave the poller here.
+func (r *rawUDP) stopWaiting() bool { return false }
+
+func (r *rawUDP) close() error { return r.conn.Close() }

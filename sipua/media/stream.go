@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -52,14 +53,21 @@ type Config struct {
 // by its capture device) and reads one every 20 ms (ReadFrame, clocked by
 // its playback device). Its methods are safe for concurrent use.
 type Stream struct {
-	rtpConn, rtcpConn *net.UDPConn
-	rtp               *rawUDP // rtpConn's packets, without waking the runtime
+	rtp               *rawUDP // RTP, without waking the runtime
+	rtcpConn          *net.UDPConn
 	log               *slog.Logger
 	onDTMF            func(key byte)
 	cname             string
 	rtcpEvery         time.Duration
 	wg                sync.WaitGroup
 	done              chan struct{}
+
+	// rxMu serialises taking packets from the RTP socket: by the
+	// receiver goroutine, or by ReadFrame once DrainOnRead was called.
+	// It is taken before mu.
+	rxMu        sync.Mutex
+	rxBuf       []byte
+	drainOnRead atomic.Bool
 
 	mu         sync.Mutex
 	cfg        Config
@@ -152,27 +160,22 @@ func Listen(ip netip.Addr, port int, log *slog.Logger, onDTMF func(key byte)) (*
 	if log == nil {
 		log = slog.Default()
 	}
-	rtpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
+	rtp, err := listenRawUDP(ip, port)
 	if err != nil {
-		return nil, fmt.Errorf("rtp: %w", err)
-	}
-	rtp, err := newRawUDP(rtpConn)
-	if err != nil {
-		rtpConn.Close()
 		return nil, fmt.Errorf("rtp: %w", err)
 	}
 	rtcpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port+1))))
 	if err != nil {
-		rtpConn.Close()
+		rtp.close()
 		return nil, fmt.Errorf("rtcp: %w", err)
 	}
-	s := &Stream{rtpConn: rtpConn, rtcpConn: rtcpConn, rtp: rtp, log: log, onDTMF: onDTMF, done: make(chan struct{}),
+	s := &Stream{rtp: rtp, rtcpConn: rtcpConn, log: log, onDTMF: onDTMF, done: make(chan struct{}),
 		ssrc: rand.Uint32(), seq: uint16(rand.Uint32()), ts: rand.Uint32(), marker: true, dtmfEvent: -1,
 		rtcpEvery: rtcpInterval, cname: fmt.Sprintf("intercom-%08x@%s", rand.Uint32(), ip),
 		payload: make([]byte, 0, 512), packet: make([]byte, 1500), protected: make([]byte, 0, 1500),
-		plain: make([]byte, 0, 1500), dtmfQueue: make([]byte, 0, 32)}
+		plain: make([]byte, 0, 1500), dtmfQueue: make([]byte, 0, 32), rxBuf: make([]byte, 1500)}
 	s.wg.Add(3)
-	go s.readLoop(rtp.readFrom, s.receiveRTP)
+	go s.receiveLoop()
 	go s.readLoop(func(b []byte) (int, netip.AddrPort, error) {
 		n, from, err := rtcpConn.ReadFromUDPAddrPort(b)
 		return n, netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), err
@@ -182,7 +185,57 @@ func Listen(ip netip.Addr, port int, log *slog.Logger, onDTMF func(key byte)) (*
 }
 
 // Port returns the local RTP port.
-func (s *Stream) Port() int { return s.rtpConn.LocalAddr().(*net.UDPAddr).Port }
+func (s *Stream) Port() int { return int(s.rtp.localAddr().Port()) }
+
+// DrainOnRead makes ReadFrame take the packets waiting on the RTP socket,
+// where a goroutine woken by each packet took them. An application that
+// calls ReadFrame every frame thus wakes once a frame instead of twice;
+// the packets keep the kernel's arrival times. DTMF keys are then reported
+// from ReadFrame's goroutine, within a frame of their arrival. Where the
+// socket cannot leave the poller (other systems than Linux), nothing
+// changes.
+func (s *Stream) DrainOnRead() {
+	s.rxMu.Lock()
+	defer s.rxMu.Unlock()
+	if s.rtp.stopWaiting() {
+		s.drainOnRead.Store(true)
+	}
+}
+
+// receiveLoop takes RTP packets as they come, until the stream closes or
+// DrainOnRead hands the job to ReadFrame.
+func (s *Stream) receiveLoop() {
+	defer s.wg.Done()
+	for s.rtp.wait() == nil {
+		s.drain()
+	}
+}
+
+// maxDrain bounds the packets one drain takes, so that a flood cannot
+// hold up the frame: 256 a frame is 12,800 a second, far above any call.
+const maxDrain = 256
+
+// drain takes the packets waiting on the RTP socket, each with its
+// arrival time, and reports new DTMF keys.
+func (s *Stream) drain() {
+	s.rxMu.Lock()
+	defer s.rxMu.Unlock()
+	now := time.Now()
+	for range maxDrain {
+		n, from, at, err := s.rtp.readFrom(s.rxBuf)
+		if err != nil {
+			return
+		}
+		arrived := now
+		// The kernel stamps the wall clock; the jitter buffer wants the
+		// monotonic one. A packet's age survives a clock step unless the
+		// step falls between its arrival and now.
+		if age := now.Sub(at); !at.IsZero() && age > 0 && age < time.Second {
+			arrived = now.Add(-age)
+		}
+		s.receiveRTP(s.rxBuf[:n], from, arrived)
+	}
+}
 
 // Configure applies what offer and answer agreed on; it is called again
 // after each re-negotiation (hold, resume, a new address or codec).
@@ -357,7 +410,12 @@ func (s *Stream) send(pt uint8, marker bool, ts uint32, payload []byte) error {
 // from the jitter buffer, made up by concealment when a packet is
 // missing, or silence. It allocates nothing when pcm has the capacity of
 // a frame.
-func (s *Stream) ReadFrame(pcm []int16) []int16 { return s.readFrameAt(pcm, time.Now()) }
+func (s *Stream) ReadFrame(pcm []int16) []int16 {
+	if s.drainOnRead.Load() {
+		s.drain()
+	}
+	return s.readFrameAt(pcm, time.Now())
+}
 
 // readFrameAt is ReadFrame at a given time.
 func (s *Stream) readFrameAt(pcm []int16, now time.Time) []int16 {
@@ -548,7 +606,9 @@ func (s *Stream) Close() error {
 		_, _ = s.rtcpConn.WriteToUDPAddrPort(bye, to)
 	}
 	close(s.done)
-	s.rtpConn.Close()
+	s.rxMu.Lock()
+	s.rtp.close()
+	s.rxMu.Unlock()
 	s.rtcpConn.Close()
 	s.wg.Wait()
 	return nil

@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -23,9 +24,9 @@ func pair(t testing.TB, c codec.Codec, tune func(a, b *Config)) (a, b *Stream, k
 	a, b = listenAny(t, keysA.add), listenAny(t, keysB.add)
 	t.Cleanup(func() { a.Close(); b.Close() })
 	ca := Config{Codec: c, PayloadType: c.PayloadType, DTMFPayloadType: 101, Send: true, Receive: true,
-		Remote: addrOf(b.rtpConn), RemoteRTCP: addrOf(b.rtcpConn)}
+		Remote: b.rtp.localAddr(), RemoteRTCP: addrOf(b.rtcpConn)}
 	cb := ca
-	cb.Remote, cb.RemoteRTCP = addrOf(a.rtpConn), addrOf(a.rtcpConn)
+	cb.Remote, cb.RemoteRTCP = a.rtp.localAddr(), addrOf(a.rtcpConn)
 	if tune != nil {
 		tune(&ca, &cb)
 	}
@@ -109,42 +110,78 @@ func talk(t testing.TB, a, b *Stream, c codec.Codec, n int) []float64 {
 // for each codec.
 func TestStreamCarriesAudio(t *testing.T) {
 	for _, c := range []codec.Codec{codec.PCMU, codec.PCMA, codec.G722} {
-		t.Run(c.Name, func(t *testing.T) {
-			a, b, _, _ := pair(t, c, nil)
-			levels := talk(t, a, b, c, 50)
-			loud := 0
-			for _, l := range levels[10:] {
-				if l > 3000 { // the tone's RMS is 5657
-					loud++
+		for _, drained := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/drained=%v", c.Name, drained), func(t *testing.T) {
+				a, b, _, _ := pair(t, c, nil)
+				if drained {
+					b.DrainOnRead()
 				}
-			}
-			if loud < 35 {
-				t.Errorf("%d of the last 40 frames carried the tone; levels %.0f", loud, levels)
-			}
-			sa, sb := a.Stats(), b.Stats()
-			if sa.PacketsSent != 50 || sb.PacketsReceived != 50 || sb.Lost != 0 || sb.Codec != c.Name {
-				t.Errorf("sent %+v\nreceived %+v", sa, sb)
-			}
-		})
+				levels := talk(t, a, b, c, 50)
+				loud := 0
+				for _, l := range levels[10:] {
+					if l > 3000 { // the tone's RMS is 5657
+						loud++
+					}
+				}
+				if loud < 35 {
+					t.Errorf("%d of the last 40 frames carried the tone; levels %.0f", loud, levels)
+				}
+				sa, sb := a.Stats(), b.Stats()
+				if sa.PacketsSent != 50 || sb.PacketsReceived != 50 || sb.Lost != 0 || sb.Codec != c.Name {
+					t.Errorf("sent %+v\nreceived %+v", sa, sb)
+				}
+			})
+		}
 	}
 }
 
-// TestStreamDTMF: keys sent by RFC 4733 are reported once each on the
-// other side, in order.
-func TestStreamDTMF(t *testing.T) {
-	a, b, _, keys := pair(t, codec.PCMU, nil)
-	if err := a.SendDTMF("1#9"); err != nil {
+// TestArrivalStamped: packets taken in a batch keep the kernel's arrival
+// time, not the time they were read.
+func TestArrivalStamped(t *testing.T) {
+	a, b, _, _ := pair(t, codec.PCMU, nil)
+	b.DrainOnRead()
+	sent := time.Now()
+	if err := a.WriteFrame(make([]int16, 160)); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.SendDTMF("x"); err == nil {
-		t.Error("x taken as a DTMF key")
+	time.Sleep(30 * time.Millisecond)
+	buf := make([]byte, 1500)
+	n, from, at, err := b.rtp.readFrom(buf)
+	if err != nil {
+		t.Fatal(err)
 	}
-	talk(t, a, b, codec.PCMU, 40) // 3 keys of 5 frames, 3 pauses of 3 frames
-	if got := keys.String(); got != "1#9" {
-		t.Errorf("keys %q, want 1#9", got)
+	if n != 12+160 || from != a.rtp.localAddr() {
+		t.Errorf("read %d bytes from %v", n, from)
 	}
-	if st := a.Stats(); st.DTMFSent != 3 {
-		t.Errorf("sent %d keys", st.DTMFSent)
+	if at.Before(sent.Add(-time.Second)) || !at.Before(sent.Add(30*time.Millisecond)) {
+		t.Errorf("stamped %v after sending, read %v after", at.Sub(sent), time.Since(sent))
+	}
+	if _, _, _, err := b.rtp.readFrom(buf); err != errNoPacket {
+		t.Errorf("an empty socket read %v, want errNoPacket", err)
+	}
+}
+
+func TestStreamDTMF(t *testing.T) {
+	for _, drained := range []bool{false, true} {
+		t.Run(fmt.Sprintf("drained=%v", drained), func(t *testing.T) {
+			a, b, _, keys := pair(t, codec.PCMU, nil)
+			if drained {
+				b.DrainOnRead()
+			}
+			if err := a.SendDTMF("1#9"); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.SendDTMF("x"); err == nil {
+				t.Error("x taken as a DTMF key")
+			}
+			talk(t, a, b, codec.PCMU, 40) // 3 keys of 5 frames, 3 pauses of 3 frames
+			if got := keys.String(); got != "1#9" {
+				t.Errorf("keys %q, want 1#9", got)
+			}
+			if st := a.Stats(); st.DTMFSent != 3 {
+				t.Errorf("sent %d keys", st.DTMFSent)
+			}
+		})
 	}
 }
 
@@ -161,7 +198,7 @@ func TestStrangerDropped(t *testing.T) {
 	pkt := []byte{0x80, 0, 0x12, 0x34, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef}
 	pkt = append(pkt, bytes.Repeat([]byte{0x55}, 160)...)
 	for range 5 {
-		if _, err := stranger.WriteToUDPAddrPort(pkt, addrOf(b.rtpConn)); err != nil {
+		if _, err := stranger.WriteToUDPAddrPort(pkt, b.rtp.localAddr()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -266,7 +303,7 @@ func TestPeerSwitchesCodec(t *testing.T) {
 	if loud < 15 {
 		t.Errorf("%d of 20 frames carried the tone after the switch; levels %.0f", loud, levels)
 	}
-	b.receive([]byte{0x80, 9, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2}, addrOf(a.rtpConn), time.Now())
+	b.receive([]byte{0x80, 9, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2}, a.rtp.localAddr(), time.Now())
 	if st := b.Stats(); st.Invalid != 1 {
 		t.Errorf("a G.722 packet in a G.711 stream: invalid %d, want 1", st.Invalid)
 	}
