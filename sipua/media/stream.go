@@ -53,14 +53,14 @@ type Config struct {
 // by its capture device) and reads one every 20 ms (ReadFrame, clocked by
 // its playback device). Its methods are safe for concurrent use.
 type Stream struct {
-	rtp               *rawUDP // RTP, without waking the runtime
-	rtcpConn          *net.UDPConn
-	log               *slog.Logger
-	onDTMF            func(key byte)
-	cname             string
-	rtcpEvery         time.Duration
-	wg                sync.WaitGroup
-	done              chan struct{}
+	rtp       *rawUDP // RTP, without waking the runtime
+	rtcpConn  *net.UDPConn
+	log       *slog.Logger
+	onDTMF    func(key byte)
+	cname     string
+	rtcpEvery time.Duration
+	wg        sync.WaitGroup
+	done      chan struct{}
 
 	// rxMu serialises taking packets from the RTP socket: by the
 	// receiver goroutine, or by ReadFrame once DrainOnRead was called.
