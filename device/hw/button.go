@@ -8,18 +8,34 @@ import (
 	"periph.io/x/conn/v3/gpio"
 )
 
-// PollInterval bounds every WaitForEdge of an input watcher. A cancelled
-// context halts the pin, which ends the wait at once on the GPIO character
-// device and the simulated board; the bound covers a cancel that comes
-// just before a wait begins, and pins whose Halt does not end a wait
-// (periph's gpiotest). It was 100 ms: an idle station with one button woke
-// 39 times a second; now it wakes about once a second for each input.
-const PollInterval = time.Second
+// PollInterval bounds every WaitForEdge of an input watcher, for pins
+// whose Halt does not end a wait (periph's gpiotest). A cancelled context
+// halts the pin, which ends the wait at once on the GPIO character device
+// and the simulated board. It was 100 ms, then 1 s: an idle station woke
+// 39, then 4 times a second for one button; a wake-up every 30 s per
+// input costs nothing measurable.
+const PollInterval = 30 * time.Second
 
 // haltOnCancel halts pin when ctx is cancelled, ending a pending
-// WaitForEdge; the returned stop undoes it.
-func haltOnCancel(ctx context.Context, pin gpio.PinIn) (stop func() bool) {
-	return context.AfterFunc(ctx, func() { _ = pin.Halt() })
+// WaitForEdge; the watcher calls the returned stop when it returns. A Halt
+// that comes just before a wait begins is lost (periph's GPIO line sets its
+// read deadline as the wait starts), so the pin is halted again every
+// 10 ms, for up to 5 s, until the watcher has returned.
+func haltOnCancel(ctx context.Context, pin gpio.PinIn) (stop func()) {
+	returned := make(chan struct{})
+	stopAfter := context.AfterFunc(ctx, func() {
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for range 500 {
+			_ = pin.Halt()
+			select {
+			case <-returned:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return func() { close(returned); stopAfter() }
 }
 
 // Button defaults.

@@ -6,20 +6,20 @@ import (
 	"sync"
 	"time"
 
+	"intercom/board"
 	"intercom/device/hw"
-
-	"periph.io/x/conn/v3/gpio"
-	"periph.io/x/conn/v3/gpio/gpiotest"
 )
 
 // The wiring the firmware does: one queue for every input, one goroutine
 // per watcher owned by a WaitGroup, SafeOnPanic deferred in each, and the
-// behaviour layer reading the queue. Real pins come from the board package;
-// these are fakes.
+// behaviour layer reading the queue. The pins come from the board package:
+// here the simulated board's.
 func Example() {
-	bellPin := &gpiotest.Pin{N: "GPIO17", EdgesChan: make(chan gpio.Level, 1)}
-	doorPin := &gpiotest.Pin{N: "GPIO23", EdgesChan: make(chan gpio.Level, 1)}
-	relayPin := &gpiotest.Pin{N: "GPIO27"}
+	sim := board.NewSim()
+	defer sim.Close()
+	bellPin, _ := sim.Pin("GPIO17")
+	doorPin, _ := sim.Pin("GPIO23")
+	relayPin, _ := sim.Pin("GPIO27")
 
 	defer hw.SafeOnPanic()
 	q := hw.NewQueue(0)
