@@ -29,9 +29,8 @@ type result struct {
 	idleCPU       time.Duration // CPU used over the idle window
 	callCPU       time.Duration // CPU per call-minute
 	wakeups       float64       // context switches a second in the call
-	idleRSS       int           // KiB, before the call
-	callRSS       int           // KiB, at the end of the call
-	peakRSS       int           // KiB, VmHWM
+	idleRSS       rss           // before the call
+	callRSS       rss           // at the end of the call
 	toAnswer      time.Duration // INVITE on the wire to the 200 OK on the wire
 	toRTP         time.Duration // INVITE to the first RTP packet to the peer
 	pressToINVITE time.Duration // the intercom's button press (HTTP API) to INVITE
@@ -91,7 +90,7 @@ func measure(t *testing.T, system, codec string, s station) result {
 	cpu0 := cpuTime(t, pid)
 	time.Sleep(*idleTime)
 	r.idleCPU = cpuTime(t, pid) - cpu0
-	r.idleRSS, _ = memory(t, pid)
+	r.idleRSS = memory(t, pid)
 
 	sn, err := newSniffer(peer.Port, media)
 	if err != nil {
@@ -113,7 +112,7 @@ func measure(t *testing.T, system, codec string, s station) result {
 	cpuB, swB, atB := cpuTime(t, pid), contextSwitches(t, pid), time.Now()
 	r.callCPU = time.Duration(float64(cpuB-cpuA) * float64(time.Minute) / float64(atB.Sub(atA)))
 	r.wakeups = float64(swB-swA) / atB.Sub(atA).Seconds()
-	r.callRSS, r.peakRSS = memory(t, pid)
+	r.callRSS = memory(t, pid)
 	s.hangup(t)
 	if err := peer.Wait(t); err != nil {
 		t.Errorf("%s, %s: the answering peer: %v", system, codec, err)
@@ -134,16 +133,16 @@ func measure(t *testing.T, system, codec string, s station) result {
 // table formats the results as Markdown.
 func table(rs []result) string {
 	var b strings.Builder
-	b.WriteString("| system | codec | CPU per call-minute | context switches/s | CPU idle | RSS idle | RSS in call (peak) | INVITE→200 | INVITE→RTP | press→INVITE |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| system | codec | CPU per call-minute | context switches/s | CPU idle | RSS idle | RSS in call (peak) | of which anonymous / files | INVITE→200 | INVITE→RTP | press→INVITE |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		press := "-"
 		if r.system == "intercom" {
 			press = fmt.Sprintf("%.2f ms", ms(r.pressToINVITE))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.0f ms | %.0f | %.0f ms in %v | %.1f MiB | %.1f MiB (%.1f) | %.2f ms | %.2f ms | %s |\n",
-			r.system, r.codec, ms(r.callCPU), r.wakeups, ms(r.idleCPU), *idleTime, mib(r.idleRSS), mib(r.callRSS), mib(r.peakRSS),
-			ms(r.toAnswer), ms(r.toRTP), press)
+		fmt.Fprintf(&b, "| %s | %s | %.0f ms | %.0f | %.1f ms in %v | %.1f MiB | %.1f MiB (%.1f) | %.1f / %.1f MiB | %.2f ms | %.2f ms | %s |\n",
+			r.system, r.codec, ms(r.callCPU), r.wakeups, ms(r.idleCPU), *idleTime, mib(r.idleRSS.total), mib(r.callRSS.total), mib(r.callRSS.peak),
+			mib(r.callRSS.anon), mib(r.callRSS.file), ms(r.toAnswer), ms(r.toRTP), press)
 	}
 	return b.String()
 }
@@ -160,8 +159,8 @@ func checkTargets(t *testing.T, ic, bs result) {
 	if ic.callCPU*2 > bs.callCPU {
 		report("%s: CPU per call-minute %v, more than half of baresip's %v", ic.codec, ic.callCPU, bs.callCPU)
 	}
-	if ic.callRSS > bs.callRSS {
-		report("%s: resident memory in the call %d KiB, more than baresip's %d KiB", ic.codec, ic.callRSS, bs.callRSS)
+	if ic.callRSS.total > bs.callRSS.total {
+		report("%s: resident memory in the call %d KiB, more than baresip's %d KiB", ic.codec, ic.callRSS.total, bs.callRSS.total)
 	}
 	// The answer comes from the same peer: a millisecond of slack for the
 	// machine's noise.

@@ -9,41 +9,49 @@ import (
 	"time"
 )
 
-// clockTick is the unit of utime and stime in /proc/PID/stat (USER_HZ,
-// 100 on Linux).
-const clockTick = 10 * time.Millisecond
-
-// cpuTime returns the user and system CPU time a process has used, all its
-// threads together.
+// cpuTime returns the CPU time a process has used, all its threads
+// together: the scheduler's own account in nanoseconds (the first field of
+// /proc/PID/task/TID/schedstat), where utime and stime count 10 ms ticks.
+// Both systems keep their threads through a call, so none is lost.
 func cpuTime(t *testing.T, pid int) time.Duration {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The command name, field 2, is in parentheses and may hold spaces:
-	// fields are counted after its closing one.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		t.Fatalf("/proc/%d/stat: %d fields", pid, len(f))
+	var total time.Duration
+	for _, task := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, task.Name()))
+		if err != nil {
+			continue // a thread that just ended
+		}
+		f := strings.Fields(string(b))
+		if len(f) < 1 {
+			t.Fatalf("/proc/%d/task/%s/schedstat: %q", pid, task.Name(), b)
+		}
+		ns, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			t.Fatalf("/proc/%d/task/%s/schedstat: %v", pid, task.Name(), err)
+		}
+		total += time.Duration(ns)
 	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
-	stime, err2 := strconv.ParseInt(f[12], 10, 64) // field 15
-	if err1 != nil || err2 != nil {
-		t.Fatalf("/proc/%d/stat: utime %q, stime %q", pid, f[11], f[12])
-	}
-	return time.Duration(utime+stime) * clockTick
+	return total
 }
 
-// memory returns a process's resident set now (VmRSS) and at its peak
-// (VmHWM), in KiB.
-func memory(t *testing.T, pid int) (rss, peak int) {
+// rss is a process's resident memory, in KiB.
+type rss struct {
+	total, peak int // VmRSS, VmHWM
+	anon, file  int // RssAnon (heap, stacks), RssFile (mapped files: code)
+}
+
+// memory returns a process's resident set now.
+func memory(t *testing.T, pid int) rss {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var r rss
 	for _, l := range strings.Split(string(b), "\n") {
 		k, v, ok := strings.Cut(l, ":")
 		if !ok {
@@ -52,15 +60,19 @@ func memory(t *testing.T, pid int) (rss, peak int) {
 		n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
 		switch k {
 		case "VmRSS":
-			rss = n
+			r.total = n
 		case "VmHWM":
-			peak = n
+			r.peak = n
+		case "RssAnon":
+			r.anon = n
+		case "RssFile":
+			r.file = n
 		}
 	}
-	if rss == 0 {
+	if r.total == 0 {
 		t.Fatalf("/proc/%d/status: no VmRSS", pid)
 	}
-	return rss, peak
+	return r
 }
 
 // contextSwitches returns the voluntary and involuntary context switches
