@@ -135,10 +135,12 @@ test-board: deps arm64
 # The intercom against baresip as the door station, side by side: the same
 # call to the same answering peer (sipp), COMPARE_TIME long, per codec; it
 # fails when a target is missed. make test runs it short, as a smoke test.
+# COMPARE_PPROF=DIR also writes CPU profiles of the intercom's idle and call
+# windows there (a build with -tags pprof).
 COMPARE_TIME ?= 60s
 bench-compare: deps
 	cd bench && $(GO) test -count=1 -v -timeout 30m -run TestCompare ./compare \
-		-compare.duration $(COMPARE_TIME) -compare.targets
+		-compare.duration $(COMPARE_TIME) -compare.targets $(if $(COMPARE_PPROF),-compare.pprof $(abspath $(COMPARE_PPROF)))
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./...

@@ -3,6 +3,7 @@ package compare
 import (
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +22,7 @@ var (
 	idleTime   = flag.Duration("compare.idle", 3*time.Second, "how long each system is watched idle before its call")
 	codecList  = flag.String("compare.codecs", "PCMU,G722", "the codecs compared, a call each")
 	hardTarget = flag.Bool("compare.targets", false, "fail when a target is missed (for full-length runs)")
+	pprofDir   = flag.String("compare.pprof", "", "if set, build the intercom with -tags pprof and write CPU profiles of its idle and call windows here")
 )
 
 // result is what one system did in one call.
@@ -86,9 +88,18 @@ func measure(t *testing.T, system, codec string, s station) result {
 	peer := peertest.StartSippWithin(t, *callTime+time.Minute, writeScenario(t, codec), "-rtp_echo", "-mp", strconv.Itoa(media))
 	pid := s.start(t, fmt.Sprintf("sip:flat@127.0.0.1:%d", peer.Port))
 
+	// watch waits d, recording a CPU profile of the window when asked to.
+	watch := func(d time.Duration, window string) {
+		if p, ok := s.(profiler); ok && *pprofDir != "" {
+			p.profile(t, d, filepath.Join(*pprofDir, fmt.Sprintf("%s-%s-%s.pprof", system, codec, window)))
+			return
+		}
+		time.Sleep(d)
+	}
+
 	time.Sleep(time.Second) // past its start
 	cpu0 := cpuTime(t, pid)
-	time.Sleep(*idleTime)
+	watch(*idleTime, "idle")
 	r.idleCPU = cpuTime(t, pid) - cpu0
 	r.idleRSS = memory(t, pid)
 
@@ -108,7 +119,7 @@ func measure(t *testing.T, system, codec string, s station) result {
 		t.Fatalf("%s, %s: no 200 OK from the peer within 15 s", system, codec)
 	}
 	cpuA, swA, atA := cpuTime(t, pid), contextSwitches(t, pid), time.Now()
-	time.Sleep(*callTime)
+	watch(*callTime, "call")
 	cpuB, swB, atB := cpuTime(t, pid), contextSwitches(t, pid), time.Now()
 	r.callCPU = time.Duration(float64(cpuB-cpuA) * float64(time.Minute) / float64(atB.Sub(atA)))
 	r.wakeups = float64(swB-swA) / atB.Sub(atA).Seconds()
@@ -238,7 +249,12 @@ func writeScenario(t *testing.T, codec string) string {
 func buildIntercom(t *testing.T) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "intercom")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "./cmd/intercom")
+	// As make builds the firmware: stripped, without cgo.
+	args := []string{"build", "-trimpath", "-ldflags=-s -w", "-o", out}
+	if *pprofDir != "" {
+		args = append(args, "-tags", "pprof")
+	}
+	cmd := exec.Command("go", append(args, "./cmd/intercom")...)
 	cmd.Dir = filepath.Join("..", "..")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
@@ -247,11 +263,17 @@ func buildIntercom(t *testing.T) string {
 	return out
 }
 
+// profiler is a station that can record a CPU profile of itself.
+type profiler interface {
+	profile(t *testing.T, d time.Duration, file string)
+}
+
 // intercomStation is `intercom run` on the simulated board, pressed and
 // hung up through its HTTP API.
 type intercomStation struct {
 	bin, codec string
 	api        string // the API's base URL
+	pprof      string // the profiles' base URL, with -compare.pprof
 	pressed    time.Time
 }
 
@@ -286,6 +308,11 @@ func (s *intercomStation) start(t *testing.T, peer string) int {
 	var out peertest.Buffer
 	cmd := exec.Command(s.bin, "run", "--config", cfg)
 	cmd.Stdout, cmd.Stderr = &out, &out
+	if *pprofDir != "" {
+		addr := fmt.Sprintf("127.0.0.1:%d", peertest.FreePort(t, "tcp"))
+		s.pprof = "http://" + addr
+		cmd.Env = append(os.Environ(), "INTERCOM_PPROF="+addr)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -313,6 +340,24 @@ func (s *intercomStation) start(t *testing.T, peer string) int {
 		t.Fatalf("intercom's API did not come up within 10 s:\n%s", out.String())
 	}
 	return cmd.Process.Pid
+}
+
+// profile records a CPU profile of d (whole seconds) into file.
+func (s *intercomStation) profile(t *testing.T, d time.Duration, file string) {
+	t.Helper()
+	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", s.pprof, int(d.Seconds())))
+	if err != nil {
+		t.Fatalf("pprof: %v", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("pprof: %s: %v", resp.Status, err)
+	}
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("CPU profile: go tool pprof -top %s", file)
 }
 
 func (s *intercomStation) call(t *testing.T) {
