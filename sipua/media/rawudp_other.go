@@ -13,8 +13,9 @@ import (
 // rawUDP is the net package's UDP elsewhere than on Linux: a goroutine
 // waits for each packet, and arrival times are read when it is taken.
 type rawUDP struct {
-	conn  *net.UDPConn
-	local netip.AddrPort
+	conn    *net.UDPConn
+	local   netip.AddrPort
+	stamped bool // never: arrivals are stamped when read
 }
 
 // errNoPacket is readFrom's answer when no packet is waiting.
