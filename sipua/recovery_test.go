@@ -83,19 +83,7 @@ func (p *pinged) handle(m *message.Message, from transport.Addr, err error) {
 // nobody answers fails after 64*T1 = 640 ms.
 func quickStation(t *testing.T) (*transaction.Layer, transport.Addr) {
 	t.Helper()
-	var layer *transaction.Layer
-	tr, err := transport.Listen(transport.Config{UDP: "127.0.0.1:0"}, func(m *message.Message, from transport.Addr, err error) {
-		if err == nil && !m.IsRequest() {
-			_ = layer.HandleResponse(m, from)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tr.Close() })
-	layer = transaction.NewLayer(tr, nopCore{}, transaction.Timers{T1: 10 * time.Millisecond, T2: 40 * time.Millisecond})
-	local, _ := tr.LocalAddr("UDP")
-	return layer, local
+	return stationWithTimers(t, transaction.Timers{T1: 10 * time.Millisecond, T2: 40 * time.Millisecond})
 }
 
 // statusLog records every status a registration goes through.

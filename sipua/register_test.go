@@ -134,6 +134,12 @@ func (nopCore) ServerError(*transaction.Server, error)                          
 // station starts a UDP transport and transaction layer on 127.0.0.1.
 func station(t testing.TB) (*transaction.Layer, transport.Addr) {
 	t.Helper()
+	return stationWithTimers(t, transaction.Timers{})
+}
+
+// stationWithTimers is station with the given transaction timers.
+func stationWithTimers(t testing.TB, timers transaction.Timers) (*transaction.Layer, transport.Addr) {
+	t.Helper()
 	var layer *transaction.Layer
 	tr, err := transport.Listen(transport.Config{UDP: "127.0.0.1:0"}, func(m *message.Message, from transport.Addr, err error) {
 		if err == nil && !m.IsRequest() {
@@ -144,7 +150,7 @@ func station(t testing.TB) (*transaction.Layer, transport.Addr) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tr.Close() })
-	layer = transaction.NewLayer(tr, nopCore{}, transaction.Timers{})
+	layer = transaction.NewLayer(tr, nopCore{}, timers)
 	local, _ := tr.LocalAddr("UDP")
 	return layer, local
 }

@@ -51,21 +51,29 @@ func TestListKernel(t *testing.T) {
 	t.Errorf("List did not report the Loopback card: %+v", cards)
 }
 
-// TestLoopbackKernel plays a tone on Loopback device 0 and records it from
-// device 1, where snd-aloop hands it over.
-func TestLoopbackKernel(t *testing.T) {
-	loopbackCard(t)
+// openLoopback opens playback on Loopback device 0 and capture on device
+// 1, at 16 kHz mono; t.Cleanup closes both.
+func openLoopback(t *testing.T) (play, rec *Device) {
+	t.Helper()
 	want := Params{Rate: 16000, Channels: 1}
 	play, err := OpenPlayback("hw:CARD=Loopback,DEV=0", want)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer play.Close()
-	rec, err := OpenCapture("hw:CARD=Loopback,DEV=1", want)
+	t.Cleanup(func() { play.Close() })
+	rec, err = OpenCapture("hw:CARD=Loopback,DEV=1", want)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rec.Close()
+	t.Cleanup(func() { rec.Close() })
+	return play, rec
+}
+
+// TestLoopbackKernel plays a tone on Loopback device 0 and records it from
+// device 1, where snd-aloop hands it over.
+func TestLoopbackKernel(t *testing.T) {
+	loopbackCard(t)
+	play, rec := openLoopback(t)
 	t.Logf("playback %v, capture %v", play.Params(), rec.Params())
 	p := play.Params()
 	if p.Rate != 16000 || p.Format != FormatS16LE {
@@ -134,17 +142,7 @@ func TestDuplexKernel(t *testing.T) {
 // a tone plays into it.
 func TestReadNoAllocKernel(t *testing.T) {
 	loopbackCard(t)
-	want := Params{Rate: 16000, Channels: 1}
-	play, err := OpenPlayback("hw:CARD=Loopback,DEV=0", want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer play.Close()
-	rec, err := OpenCapture("hw:CARD=Loopback,DEV=1", want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
+	play, rec := openLoopback(t)
 	// A file outside the poller has no deadlines (os.ErrNoDeadline), and
 	// its transfers would wait in poll(2), a blocking system call.
 	for _, d := range []*Device{play, rec} {
