@@ -20,6 +20,7 @@ import (
 	"intercom/device/hw"
 	"intercom/internal/httpapi"
 	"intercom/internal/mqtt"
+	"intercom/internal/pagetrim"
 	"intercom/internal/sdnotify"
 	"intercom/sipua"
 	"intercom/sipua/media"
@@ -123,6 +124,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stderr io.Writer,
 	log.Info("station started", "listen", ua.Addr().String(), "user", cfg.SIP.User, "domain", cfg.SIP.Domain,
 		"buttons", len(cfg.Buttons))
 	_ = sdnotify.Ready()
+	releasePages(log, "start-up")
 	if ready != nil {
 		ready(ua, st)
 	}
@@ -134,6 +136,18 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stderr io.Writer,
 	}
 	log.Info("station stopped")
 	return 0
+}
+
+// releasePages drops the mappings of the station's code and tables that
+// ran for the phase now over: start-up, a call's set-up, a call. What the
+// next phase runs is mapped again as it runs, so the resident set shows the
+// working set (pagetrim).
+func releasePages(log *slog.Logger, phase string) {
+	if n, err := pagetrim.Release(); err != nil {
+		log.Warn("program pages kept", "after", phase, "err", err)
+	} else {
+		log.Debug("program pages released", "after", phase, "bytes", n)
+	}
 }
 
 // startShells starts the HTTP API and the MQTT bridge the config asks for.
@@ -344,7 +358,9 @@ func uaConfig(cfg *Config, log *slog.Logger, calls *sync.WaitGroup, cue *cues) s
 				defer calls.Done()
 				defer cue.remove(e.Call.CallID())
 				tones.wait(e.Call) // the ringback gives the speaker back
+				releasePages(log, "call set-up")
 				callAudio(e.Call, &cfg.Audio, log, ch, cfg.SIP.MaxCallDuration.Duration, cue)
+				releasePages(log, "call")
 			}()
 		}
 		if e.Name == sipua.EventCallEnded {
