@@ -15,12 +15,13 @@ import (
 // parked on a pollable descriptor costs one. With a frame every 20 ms that
 // is most of what an idle call costs.
 type clock struct {
-	f    *os.File
-	rc   syscall.RawConn
-	spec unix.ItimerSpec
-	n    uint64                // expirations read
-	read func(fd uintptr) bool // the method values, made once: a wait allocates nothing
-	arm  func(fd uintptr)
+	f     *os.File
+	rc    syscall.RawConn
+	spec  unix.ItimerSpec
+	armed bool                  // the timer was set for this sleep
+	err   unix.Errno            // why it could not be
+	n     uint64                // expirations read
+	wait  func(fd uintptr) bool // the method value, made once: a sleep allocates nothing
 }
 
 func newClock() (*clock, error) {
@@ -33,29 +34,35 @@ func newClock() (*clock, error) {
 		c.f.Close()
 		return nil, err
 	}
-	c.read, c.arm = c.readExpirations, c.set
+	c.wait = c.armOrRead
 	return c, nil
 }
 
-// sleep blocks for d, parked in the network poller. Should the wait fail
-// (a descriptor the poller refused), it sleeps on a runtime timer.
+// sleep blocks for d, parked in the network poller: two system calls, one
+// to set the timer and one to read it. Should that fail (a descriptor the
+// poller refused), it sleeps on a runtime timer.
 func (c *clock) sleep(d time.Duration) {
 	if d <= 0 {
 		return
 	}
 	c.spec = unix.ItimerSpec{Value: unix.NsecToTimespec(d.Nanoseconds())}
-	if err := c.rc.Control(c.arm); err != nil || c.rc.Read(c.read) != nil {
+	c.armed, c.err = false, 0
+	if err := c.rc.Read(c.wait); err != nil || c.err != 0 {
 		time.Sleep(d)
 	}
 }
 
-func (c *clock) set(fd uintptr) {
-	_, _, _ = unix.RawSyscall6(unix.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&c.spec)), 0, 0, 0)
-}
-
-// readExpirations reads the timer; false (not yet expired) parks the caller
-// in the poller.
-func (c *clock) readExpirations(fd uintptr) bool {
+// armOrRead is the poller's read callback. Its first call sets the timer
+// and parks the caller: the poller was made ready to read before it, so the
+// expiry wakes the caller however soon it comes, and no read that must
+// fail is made. Later calls read the timer; false (not yet expired) parks
+// the caller again.
+func (c *clock) armOrRead(fd uintptr) bool {
+	if !c.armed {
+		c.armed = true
+		_, _, c.err = unix.RawSyscall6(unix.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&c.spec)), 0, 0, 0)
+		return c.err != 0
+	}
 	_, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&c.n)), unsafe.Sizeof(c.n))
 	return e != unix.EAGAIN
 }
