@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 
@@ -19,12 +20,19 @@ func Release() (int, error) {
 	if err := unix.Stat("/proc/self/exe", &exe); err != nil {
 		return 0, fmt.Errorf("pagetrim: %w", err)
 	}
-	smaps, err := os.ReadFile("/proc/self/smaps")
+	smaps, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		return 0, fmt.Errorf("pagetrim: %w", err)
+	}
+	// Read as a stream: the whole text is some 100 KiB the heap would
+	// keep until the scavenger gives it back.
+	spans, err := cleanMappings(smaps, file{unix.Major(exe.Dev), unix.Minor(exe.Dev), exe.Ino})
+	smaps.Close()
 	if err != nil {
 		return 0, fmt.Errorf("pagetrim: %w", err)
 	}
 	var released int
-	for _, r := range cleanMappings(smaps, file{unix.Major(exe.Dev), unix.Minor(exe.Dev), exe.Ino}) {
+	for _, r := range spans {
 		if _, _, errno := unix.Syscall(unix.SYS_MADVISE, r.start, r.end-r.start, unix.MADV_DONTNEED); errno != 0 {
 			return released, fmt.Errorf("pagetrim: madvise %#x-%#x: %w", r.start, r.end, errno)
 		}
@@ -53,11 +61,11 @@ type mapping struct {
 
 // cleanMappings returns the ranges of smaps (the text of /proc/PID/smaps)
 // that map f without write permission and hold no anonymous page.
-func cleanMappings(smaps []byte, f file) []span {
+func cleanMappings(smaps io.Reader, f file) ([]span, error) {
 	var spans []span
 	var cur mapping
 	candidate := false
-	sc := bufio.NewScanner(bytes.NewReader(smaps))
+	sc := bufio.NewScanner(smaps)
 	for sc.Scan() {
 		line := sc.Bytes()
 		if m, ok := parseMapping(line); ok {
@@ -71,12 +79,15 @@ func cleanMappings(smaps []byte, f file) []span {
 			candidate = false
 		}
 	}
-	return spans
+	return spans, sc.Err()
 }
 
 // parseMapping parses a mapping's line; it reports false for smaps' other
 // lines ("Rss: 4 kB").
 func parseMapping(line []byte) (mapping, bool) {
+	if len(line) == 0 || !isHexDigit(line[0]) { // "Rss:", "VmFlags:"
+		return mapping{}, false
+	}
 	fs := bytes.Fields(line)
 	if len(fs) < 5 || len(fs[1]) != 4 {
 		return mapping{}, false
@@ -100,3 +111,7 @@ func parseMapping(line []byte) (mapping, bool) {
 		file:     file{uint32(major), uint32(minor), ino},
 	}, true
 }
+
+// isHexDigit reports whether c is a lower-case hexadecimal digit, as the
+// addresses in smaps are.
+func isHexDigit(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' }
