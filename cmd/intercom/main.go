@@ -47,7 +47,8 @@ func main() {
 	// One processor: a door station's work is a 20 ms frame at a time,
 	// and with more, every wake-up hands goroutines between threads. On
 	// the build machine this took a call's context switches from 15 to 9
-	// a frame. GOMAXPROCS in the environment still rules.
+	// a frame. GOMAXPROCS in the environment still rules; the systemd
+	// unit sets it, so that start-up runs on one processor too.
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)
 	}
