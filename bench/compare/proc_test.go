@@ -3,10 +3,13 @@ package compare
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // cpuTime returns the CPU time a process has used, all its threads
@@ -98,4 +101,26 @@ func contextSwitches(t *testing.T, pid int) int {
 		}
 	}
 	return total
+}
+
+// pin binds every thread of a process to one CPU (a number, as a string);
+// threads it starts later inherit that.
+func pin(t *testing.T, pid int, cpu string) {
+	t.Helper()
+	n, err := strconv.Atoi(strings.TrimSpace(cpu))
+	if err != nil || n < 0 || n >= runtime.NumCPU() {
+		t.Fatalf("-compare.cpus: %q is not a CPU of this machine (0-%d)", cpu, runtime.NumCPU()-1)
+	}
+	var set unix.CPUSet
+	set.Set(n)
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		tid, _ := strconv.Atoi(task.Name())
+		if err := unix.SchedSetaffinity(tid, &set); err != nil {
+			t.Fatalf("pin thread %d of %d to CPU %d: %v", tid, pid, n, err)
+		}
+	}
 }

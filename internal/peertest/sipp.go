@@ -17,7 +17,9 @@ type Sipp struct {
 	// Port is sipp's SIP port.
 	Port int
 	// Dir is sipp's working folder, where its trace and log files go.
-	Dir     string
+	Dir string
+	// PID is sipp's process ID.
+	PID     int
 	timeout time.Duration
 	done    chan error
 	out     *Buffer
@@ -57,6 +59,7 @@ func StartSippWithin(t testing.TB, timeout time.Duration, scenario string, args 
 		cancel()
 		t.Fatal(err)
 	}
+	s.PID = cmd.Process.Pid
 	go func() { s.done <- cmd.Wait(); cancel() }()
 	t.Cleanup(func() {
 		cancel()
