@@ -134,20 +134,20 @@ test-board: deps arm64
 
 # The intercom against baresip as the door station, side by side: the same
 # call to the same answering peer (sipp), COMPARE_TIME long, per codec,
-# COMPARE_ROUNDS times with the order alternating; it fails when a median
-# misses a target. make test runs it short, as a smoke test.
+# COMPARE_ROUNDS times; it fails when a median misses a target. make test
+# runs it short, as a smoke test.
 # COMPARE_PPROF=DIR also writes CPU profiles of the intercom's idle and call
 # windows there (a build with -tags pprof).
 COMPARE_TIME ?= 60s
 COMPARE_ROUNDS ?= 3
-# The station and the answering peer share CPU 0, as on a single-core
-# board: a wake-up across CPUs costs the waker an interrupt to the other
-# one, dear in a VM, which a peer on another machine would not cost.
-# COMPARE_CPUS=0,1 puts them apart; COMPARE_CPUS= leaves them unpinned.
-COMPARE_CPUS ?= 0,0
+# The two systems run at once, each with its answering peer on a CPU of
+# its own, swapped each round: the machine's bursts of noise then fall on
+# both alike. COMPARE_FLAGS=-compare.together=false runs them one after
+# the other (add -compare.cpus S,P to pin the station and the peer).
+COMPARE_FLAGS ?= -compare.together
 bench-compare: deps
 	cd bench && $(GO) test -count=1 -v -timeout 30m -run TestCompare ./compare \
-		-compare.duration $(COMPARE_TIME) -compare.rounds $(COMPARE_ROUNDS) -compare.cpus "$(COMPARE_CPUS)" -compare.targets $(if $(COMPARE_PPROF),-compare.pprof $(abspath $(COMPARE_PPROF)))
+		-compare.duration $(COMPARE_TIME) -compare.rounds $(COMPARE_ROUNDS) $(COMPARE_FLAGS) -compare.targets $(if $(COMPARE_PPROF),-compare.pprof $(abspath $(COMPARE_PPROF)))
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./...

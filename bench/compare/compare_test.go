@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,16 +25,23 @@ var (
 	idleTime   = flag.Duration("compare.idle", 3*time.Second, "how long each system is watched idle before its call")
 	codecList  = flag.String("compare.codecs", "PCMU,G722", "the codecs compared, a call each")
 	cpus       = flag.String("compare.cpus", "", "STATION,PEER: the CPUs the station and the answering peer are pinned to (none if empty)")
+	together   = flag.Bool("compare.together", false, "run both systems at once, each with its peer on a CPU of its own (swapped each round), so that the machine's noise falls on both alike; -compare.cpus is then unused")
 	rounds     = flag.Int("compare.rounds", 1, "how many times each pair of calls is made, the order alternating; the targets are checked on the medians")
 	hardTarget = flag.Bool("compare.targets", false, "fail when a target is missed (for full-length runs)")
 	pprofDir   = flag.String("compare.pprof", "", "if set, build the intercom with -tags pprof and write CPU profiles of its idle and call windows here")
 )
 
+// cpuWindow is the window of the CPU rates whose median is the call's
+// typical cost: the VM this is measured on has bursts of noise that
+// double a window's cost, for either system.
+const cpuWindow = 5 * time.Second
+
 // result is what one system did in one call.
 type result struct {
 	system, codec string
 	idleCPU       time.Duration // CPU used over the idle window
-	callCPU       time.Duration // CPU per call-minute
+	callCPU       time.Duration // CPU per call-minute, over the whole call
+	windowCPU     time.Duration // CPU per call-minute, the median of the call's cpuWindows
 	wakeups       float64       // context switches a second in the call
 	idleRSS       rss           // before the call
 	callRSS       rss           // at the end of the call
@@ -52,15 +60,15 @@ type station interface {
 
 // TestCompare places the same call with the intercom and with baresip as
 // the door station, against the same answering peer (sipp, echoing RTP),
-// for each codec, and prints a table a round. Both send 20 ms frames of silence
-// from a paced source (intercom: the null device; baresip: aubridge
-// joining its player and source, so it sends back what it hears) and
-// decode what comes back; neither cancels echo. The wire times come from a
-// packet capture on lo with the kernel's timestamps.
+// for each codec, and prints a table a round. Both send 20 ms frames of
+// silence from a paced source (intercom: the null device; baresip:
+// aubridge joining its player and source, so it sends back what it hears)
+// and decode what comes back; neither cancels echo. The wire times come
+// from a packet capture on lo with the kernel's timestamps.
 //
-// make bench-compare runs it for 60 s calls, three rounds, with
-// -compare.targets checked on the medians; CI runs it short, as a smoke
-// test.
+// make bench-compare runs it for 60 s calls, three rounds, both systems at
+// once (-compare.together), with -compare.targets checked on the medians;
+// CI runs it short, one system after the other, as a smoke test.
 func TestCompare(t *testing.T) {
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") == "true" {
@@ -73,19 +81,43 @@ func TestCompare(t *testing.T) {
 	bin := buildIntercom(t)
 	codecs := strings.Split(*codecList, ",")
 	runs := make(map[string][]result) // by system and codec, a result a round
+	if *together && runtime.NumCPU() < 2 {
+		t.Fatal("-compare.together needs two CPUs, one a system")
+	}
 	for round := range max(*rounds, 1) {
 		var results []result
 		for _, codec := range codecs {
 			codec = strings.TrimSpace(codec)
-			ic := func() result { return measure(t, "intercom", codec, &intercomStation{bin: bin, codec: codec}) }
-			bs := func() result { return measure(t, "baresip", codec, &baresipStation{codec: codec}) }
-			// Alternating who goes first cancels a machine that drifts.
-			if round%2 == 0 {
-				results = append(results, ic(), bs())
-			} else {
-				b := bs()
-				results = append(results, ic(), b)
+			var ic, bs result
+			intercom := func(t *testing.T, cpus string) {
+				ic = measure(t, "intercom", codec, &intercomStation{bin: bin, codec: codec}, cpus)
 			}
+			baresip := func(t *testing.T, cpus string) {
+				bs = measure(t, "baresip", codec, &baresipStation{codec: codec}, cpus)
+			}
+			switch {
+			case *together:
+				// Each system and its peer on a CPU of their own, the
+				// CPUs swapped each round.
+				mine, theirs := "0,0", "1,1"
+				if round%2 == 1 {
+					mine, theirs = theirs, mine
+				}
+				ok := t.Run(fmt.Sprintf("round %d %s", round+1, codec), func(t *testing.T) {
+					t.Run("intercom", func(t *testing.T) { t.Parallel(); intercom(t, mine) })
+					t.Run("baresip", func(t *testing.T) { t.Parallel(); baresip(t, theirs) })
+				})
+				if !ok {
+					t.FailNow()
+				}
+			case round%2 == 0: // alternating who goes first cancels a machine that drifts
+				intercom(t, *cpus)
+				baresip(t, *cpus)
+			default:
+				baresip(t, *cpus)
+				intercom(t, *cpus)
+			}
+			results = append(results, ic, bs)
 		}
 		t.Logf("round %d of %d: calls of %v, idle windows of %v:\n%s", round+1, *rounds, *callTime, *idleTime, table(results))
 		for _, r := range results {
@@ -93,20 +125,16 @@ func TestCompare(t *testing.T) {
 		}
 	}
 	var medians []result
-	var cpuRatio []float64 // the median of the rounds' ratios, a codec each
+	var cpuRatio []float64 // a codec each
 	for _, codec := range codecs {
 		codec = strings.TrimSpace(codec)
 		ic, bs := runs["intercom "+codec], runs["baresip "+codec]
 		medians = append(medians, median(ic), median(bs))
-		ratios := make([]float64, len(ic))
-		shown := make([]string, len(ic))
-		for i := range ic {
-			ratios[i] = float64(ic[i].callCPU) / float64(bs[i].callCPU)
-			shown[i] = fmt.Sprintf("%.2f", ratios[i])
-		}
-		slices.Sort(ratios)
-		cpuRatio = append(cpuRatio, ratios[(len(ratios)-1)/2])
-		t.Logf("%s: the intercom's CPU per call-minute over baresip's, round by round: %s", codec, strings.Join(shown, ", "))
+		whole, shownWhole := ratio(ic, bs, func(r result) time.Duration { return r.callCPU })
+		window, shownWindow := ratio(ic, bs, func(r result) time.Duration { return r.windowCPU })
+		cpuRatio = append(cpuRatio, window)
+		t.Logf("%s: the intercom's CPU per call-minute over baresip's, round by round: %s over whole calls (median %.2f), %s in the median 5 s (median %.2f)",
+			codec, shownWhole, whole, shownWindow, window)
 	}
 	if *rounds > 1 {
 		t.Logf("medians of %d rounds:\n%s", *rounds, table(medians))
@@ -116,12 +144,27 @@ func TestCompare(t *testing.T) {
 	}
 }
 
+// ratio returns the median over the rounds of the ratio of one figure of
+// the intercom's (ic) to baresip's (bs), and the rounds' ratios as text.
+// Each round's pair of calls ran close in time, or together.
+func ratio(ic, bs []result, figure func(result) time.Duration) (float64, string) {
+	ratios := make([]float64, len(ic))
+	shown := make([]string, len(ic))
+	for i := range ic {
+		ratios[i] = float64(figure(ic[i])) / float64(figure(bs[i]))
+		shown[i] = fmt.Sprintf("%.2f", ratios[i])
+	}
+	slices.Sort(ratios)
+	return ratios[(len(ratios)-1)/2], strings.Join(shown, ", ")
+}
+
 // median returns the median of each figure of rs, one system's results
 // for one codec (the lower middle of an even count).
 func median(rs []result) result {
 	m := rs[0]
 	m.idleCPU = medianOf(rs, func(r result) time.Duration { return r.idleCPU })
 	m.callCPU = medianOf(rs, func(r result) time.Duration { return r.callCPU })
+	m.windowCPU = medianOf(rs, func(r result) time.Duration { return r.windowCPU })
 	m.wakeups = medianOf(rs, func(r result) float64 { return r.wakeups })
 	m.idleRSS.total = medianOf(rs, func(r result) int { return r.idleRSS.total })
 	m.callRSS.total = medianOf(rs, func(r result) int { return r.callRSS.total })
@@ -145,28 +188,45 @@ func medianOf[T cmp.Ordered](rs []result, figure func(result) T) T {
 }
 
 // measure watches the system idle, then has it call a fresh answering peer
-// for the call time, and reads its costs and the capture.
-func measure(t *testing.T, system, codec string, s station) result {
+// for the call time, and reads its costs and the capture. cpus, unless
+// empty, is STATION,PEER: the CPUs the two are pinned to.
+func measure(t *testing.T, system, codec string, s station, cpus string) result {
 	t.Helper()
 	r := result{system: system, codec: codec}
 	media := peertest.FreePorts(t, 4, "udp")
 	peer := peertest.StartSippWithin(t, *callTime+time.Minute, writeScenario(t, codec), "-rtp_echo", "-mp", strconv.Itoa(media))
 	pid := s.start(t, fmt.Sprintf("sip:flat@127.0.0.1:%d", peer.Port))
-	if *cpus != "" {
-		station, answering, ok := strings.Cut(*cpus, ",")
+	if cpus != "" {
+		station, answering, ok := strings.Cut(cpus, ",")
 		pin(t, pid, station)
 		if ok {
 			pin(t, peer.PID, answering)
 		}
 	}
 
-	// watch waits d, recording a CPU profile of the window when asked to.
-	watch := func(d time.Duration, window string) {
+	// watch waits d, recording a CPU profile of the window when asked to,
+	// and returns the CPU per minute of each whole cpuWindow in it.
+	watch := func(d time.Duration, window string) []time.Duration {
+		profiled := make(chan struct{})
 		if p, ok := s.(profiler); ok && *pprofDir != "" {
-			p.profile(t, d, filepath.Join(*pprofDir, fmt.Sprintf("%s-%s-%s.pprof", system, codec, window)))
-			return
+			go func() {
+				defer close(profiled)
+				p.profile(t, d, filepath.Join(*pprofDir, fmt.Sprintf("%s-%s-%s.pprof", system, codec, window)))
+			}()
+		} else {
+			close(profiled)
 		}
-		time.Sleep(d)
+		var rates []time.Duration
+		end := time.Now().Add(d)
+		for from, cpu := time.Now(), cpuTime(t, pid); time.Until(end) >= cpuWindow; {
+			time.Sleep(cpuWindow)
+			now, c := time.Now(), cpuTime(t, pid)
+			rates = append(rates, perMinute(c-cpu, now.Sub(from)))
+			from, cpu = now, c
+		}
+		time.Sleep(time.Until(end))
+		<-profiled
+		return rates
 	}
 
 	time.Sleep(time.Second) // past its start
@@ -191,9 +251,14 @@ func measure(t *testing.T, system, codec string, s station) result {
 		t.Fatalf("%s, %s: no 200 OK from the peer within 15 s", system, codec)
 	}
 	cpuA, swA, atA := cpuTime(t, pid), contextSwitches(t, pid), time.Now()
-	watch(*callTime, "call")
+	windows := watch(*callTime, "call")
 	cpuB, swB, atB := cpuTime(t, pid), contextSwitches(t, pid), time.Now()
-	r.callCPU = time.Duration(float64(cpuB-cpuA) * float64(time.Minute) / float64(atB.Sub(atA)))
+	r.callCPU = perMinute(cpuB-cpuA, atB.Sub(atA))
+	r.windowCPU = r.callCPU // a call shorter than a window
+	if len(windows) > 0 {
+		slices.Sort(windows)
+		r.windowCPU = windows[(len(windows)-1)/2]
+	}
 	r.wakeups = float64(swB-swA) / atB.Sub(atA).Seconds()
 	r.callRSS = memory(t, pid)
 	s.hangup(t)
@@ -216,15 +281,15 @@ func measure(t *testing.T, system, codec string, s station) result {
 // table formats the results as Markdown.
 func table(rs []result) string {
 	var b strings.Builder
-	b.WriteString("| system | codec | CPU per call-minute | context switches/s | CPU idle | RSS idle | RSS in call (peak) | of which anonymous / files | INVITE→200 | INVITE→RTP | press→INVITE |\n")
+	b.WriteString("| system | codec | CPU per call-minute: whole call / median 5 s | context switches/s | CPU idle | RSS idle | RSS in call (peak) | of which anonymous / files | INVITE→200 | INVITE→RTP | press→INVITE |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		press := "-"
 		if r.system == "intercom" {
 			press = fmt.Sprintf("%.2f ms", ms(r.pressToINVITE))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.0f ms | %.0f | %.1f ms in %v | %.1f MiB | %.1f MiB (%.1f) | %.1f / %.1f MiB | %.2f ms | %.2f ms | %s |\n",
-			r.system, r.codec, ms(r.callCPU), r.wakeups, ms(r.idleCPU), *idleTime, mib(r.idleRSS.total), mib(r.callRSS.total), mib(r.callRSS.peak),
+		fmt.Fprintf(&b, "| %s | %s | %.0f / %.0f ms | %.0f | %.1f ms in %v | %.1f MiB | %.1f MiB (%.1f) | %.1f / %.1f MiB | %.2f ms | %.2f ms | %s |\n",
+			r.system, r.codec, ms(r.callCPU), ms(r.windowCPU), r.wakeups, ms(r.idleCPU), *idleTime, mib(r.idleRSS.total), mib(r.callRSS.total), mib(r.callRSS.peak),
 			mib(r.callRSS.anon), mib(r.callRSS.file), ms(r.toAnswer), ms(r.toRTP), press)
 	}
 	return b.String()
@@ -232,7 +297,7 @@ func table(rs []result) string {
 
 // checkTargets compares the intercom with baresip (medians over the
 // rounds): CPU per call-minute at most half (cpuRatio, the median of the
-// rounds' ratios: each pair of calls ran close in time), resident memory
+// rounds' ratios of their median 5 s windows), resident memory
 // in the call no more, setup no slower, and the press to the INVITE under
 // 5 ms. Short runs only log.
 func checkTargets(t *testing.T, ic, bs result, cpuRatio float64) {
@@ -417,20 +482,23 @@ func (s *intercomStation) start(t *testing.T, peer string) int {
 	return cmd.Process.Pid
 }
 
-// profile records a CPU profile of d (whole seconds) into file.
+// profile records a CPU profile of d (whole seconds) into file. It may run
+// on a goroutine of its own: it reports failures without stopping the test.
 func (s *intercomStation) profile(t *testing.T, d time.Duration, file string) {
 	t.Helper()
 	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", s.pprof, int(d.Seconds())))
 	if err != nil {
-		t.Fatalf("pprof: %v", err)
+		t.Errorf("pprof: %v", err)
+		return
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("pprof: %s: %v", resp.Status, err)
+		t.Errorf("pprof: %s: %v", resp.Status, err)
+		return
 	}
 	if err := os.WriteFile(file, b, 0o644); err != nil {
-		t.Fatal(err)
+		t.Error(err)
 	}
 	t.Logf("CPU profile: go tool pprof -top %s", file)
 }
@@ -500,6 +568,11 @@ func waitFor(within time.Duration, cond func() bool) bool {
 		time.Sleep(5 * time.Millisecond)
 	}
 	return true
+}
+
+// perMinute scales cpu, used over d, to a minute.
+func perMinute(cpu, d time.Duration) time.Duration {
+	return time.Duration(float64(cpu) * float64(time.Minute) / float64(d))
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
