@@ -177,21 +177,23 @@ func (b *band) predict(dq int32) {
 	// UPZERO: each B leaks by 2^-8 and, unless DQ is zero, moves by 2^-8
 	// towards agreement of DQ's sign with that of the difference it weighs
 	// (128 less 256 where the sign bits differ).
+	// DELAYA and FILTEZ, the zero section over the last six differences,
+	// in the same pass, from the oldest: each B is updated with the
+	// difference it weighed, which then moves one place along.
 	var step int32
 	if dq != 0 {
 		step = 128
 	}
-	for i := range b.b {
-		b.b[i] = b.b[i]*255>>8 + step - (b.d[i]^dq)>>31&(2*step)
-	}
-	// DELAYA, then FILTEZ: the zero section over the last six differences.
-	d := &b.d
-	d[5], d[4], d[3], d[2], d[1] = d[4], d[3], d[2], d[1], d[0]
-	d[0] = sat16(dq << 1)
+	zb, d := &b.b, &b.d
 	var sz int32
-	for i := range d {
-		sz += b.b[i] * d[i] >> 15
+	for i := 5; i > 0; i-- {
+		zb[i] = zb[i]*255>>8 + step - (d[i]^dq)>>31&(2*step)
+		d[i] = d[i-1]
+		sz += zb[i] * d[i] >> 15
 	}
+	zb[0] = zb[0]*255>>8 + step - (d[0]^dq)>>31&(2*step)
+	d[0] = sat16(dq << 1)
+	sz += zb[0] * d[0] >> 15
 	b.sz = sz
 
 	// RECONS and FILTEP: the pole section over the last two reconstructed
