@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -20,6 +21,7 @@ type sniffer struct {
 	mu      sync.Mutex
 	packets []packet
 	done    chan struct{}
+	stop    atomic.Bool
 }
 
 // packet is one captured UDP datagram: when the kernel saw it, its ports,
@@ -66,13 +68,14 @@ func newSniffer(ports ...int) (*sniffer, error) {
 	return s, nil
 }
 
-// run reads packets until close; on loopback each packet is seen twice
+// run reads packets until close is called; on loopback each packet is seen twice
 // (outgoing and incoming), so only the incoming copy is kept.
 func (s *sniffer) run() {
 	defer close(s.done)
+	defer syscall.Close(s.fd)
 	buf := make([]byte, 2048)
 	oob := make([]byte, 128)
-	for {
+	for !s.stop.Load() {
 		n, oobn, _, from, err := syscall.Recvmsg(s.fd, buf, oob, 0)
 		if err == syscall.EAGAIN || err == syscall.EINTR {
 			continue
@@ -119,9 +122,12 @@ func parseUDP(b []byte) (packet, bool) {
 	return p, true
 }
 
-// close stops the capture.
+// close stops the capture; the packets seen stay. It may be called more
+// than once. The reader closes the socket itself, within 100 ms: closed
+// under a read, its number could be given to another descriptor that the
+// read would then take from.
 func (s *sniffer) close() {
-	syscall.Close(s.fd)
+	s.stop.Store(true)
 	<-s.done
 }
 
