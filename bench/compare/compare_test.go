@@ -154,8 +154,7 @@ func ratio(ic, bs []result, figure func(result) time.Duration) (float64, string)
 		ratios[i] = float64(figure(ic[i])) / float64(figure(bs[i]))
 		shown[i] = fmt.Sprintf("%.2f", ratios[i])
 	}
-	slices.Sort(ratios)
-	return ratios[(len(ratios)-1)/2], strings.Join(shown, ", ")
+	return middle(ratios), strings.Join(shown, ", ")
 }
 
 // median returns the median of each figure of rs, one system's results
@@ -183,6 +182,12 @@ func medianOf[T cmp.Ordered](rs []result, figure func(result) T) T {
 	for i, r := range rs {
 		v[i] = figure(r)
 	}
+	return middle(v)
+}
+
+// middle sorts v and returns its median (the lower middle of an even
+// count).
+func middle[T cmp.Ordered](v []T) T {
 	slices.Sort(v)
 	return v[(len(v)-1)/2]
 }
@@ -263,8 +268,7 @@ func measure(t *testing.T, system, codec string, s station, cpus string) result 
 	r.callCPU = perMinute(cpuB-cpuA, atB.Sub(atA))
 	r.windowCPU = r.callCPU // a call shorter than a window
 	if len(windows) > 0 {
-		slices.Sort(windows)
-		r.windowCPU = windows[(len(windows)-1)/2]
+		r.windowCPU = middle(windows)
 	}
 	r.wakeups = float64(swB-swA) / atB.Sub(atA).Seconds()
 	r.callRSS = memory(t, pid)
