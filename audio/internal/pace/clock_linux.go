@@ -9,22 +9,24 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// clock is a timerfd that the network poller waits on. A goroutine that
-// sleeps on a runtime timer costs about four context switches a wake-up
-// (the runtime's monitor thread is woken at the timer's deadline too); one
-// parked on a pollable descriptor costs one. With a frame every 20 ms that
-// is most of what an idle call costs.
+// clock is a periodic timerfd that the network poller waits on. A
+// goroutine that sleeps on a runtime timer costs about four context
+// switches a wake-up (the runtime's monitor thread is woken at the timer's
+// deadline too); one parked on a pollable descriptor costs one. And as the
+// kernel keeps the schedule, a frame needs no system call to set the
+// timer: the read that takes the expirations sets the next one. With a
+// frame every 20 ms that is most of what an idle call costs.
 type clock struct {
-	f     *os.File
-	rc    syscall.RawConn
-	spec  unix.ItimerSpec
-	armed bool                  // the timer was set for this sleep
-	err   unix.Errno            // why it could not be
-	n     uint64                // expirations read
-	wait  func(fd uintptr) bool // the method value, made once: a sleep allocates nothing
+	f      *os.File
+	rc     syscall.RawConn
+	period time.Duration
+	due    time.Time             // the next expiry, or a little before it
+	n      uint64                // expirations read
+	err    unix.Errno            // why they could not be
+	read   func(fd uintptr) bool // the method value, made once: a wait allocates nothing
 }
 
-func newClock() (*clock, error) {
+func newClock() (ticker, error) {
 	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
 	if err != nil {
 		return nil, err
@@ -34,37 +36,53 @@ func newClock() (*clock, error) {
 		c.f.Close()
 		return nil, err
 	}
-	c.wait = c.armOrRead
+	c.read = c.readIfDue
 	return c, nil
 }
 
-// sleep blocks for d, parked in the network poller: two system calls, one
-// to set the timer and one to read it. Should that fail (a descriptor the
-// poller refused), it sleeps on a runtime timer.
-func (c *clock) sleep(d time.Duration) {
-	if d <= 0 {
-		return
+func (c *clock) start(period time.Duration) error {
+	ts := unix.NsecToTimespec(period.Nanoseconds())
+	spec := unix.ItimerSpec{Interval: ts, Value: ts}
+	// The kernel's schedule starts at its own now, a little later: due
+	// is never after the expiry it stands for.
+	c.period, c.due = period, time.Now().Add(period)
+	var err error
+	if cerr := c.rc.Control(func(fd uintptr) { err = unix.TimerfdSettime(int(fd), 0, &spec, nil) }); cerr != nil {
+		return cerr
 	}
-	c.spec = unix.ItimerSpec{Value: unix.NsecToTimespec(d.Nanoseconds())}
-	c.armed, c.err = false, 0
-	if err := c.rc.Read(c.wait); err != nil || c.err != 0 {
-		time.Sleep(d)
-	}
+	return err
 }
 
-// armOrRead is the poller's read callback. Its first call sets the timer
-// and parks the caller: the poller was made ready to read before it, so the
-// expiry wakes the caller however soon it comes, and no read that must
-// fail is made. Later calls read the timer; false (not yet expired) parks
-// the caller again.
-func (c *clock) armOrRead(fd uintptr) bool {
-	if !c.armed {
-		c.armed = true
-		_, _, c.err = unix.RawSyscall6(unix.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&c.spec)), 0, 0, 0)
-		return c.err != 0
+func (c *clock) wait() (uint64, error) {
+	c.n, c.err = 0, 0
+	if err := c.rc.Read(c.read); err != nil {
+		return 0, err
+	}
+	if c.err != 0 {
+		return 0, c.err
+	}
+	return c.n, nil
+}
+
+// readIfDue is the poller's read callback. Before the next expiry is due
+// it parks the caller without a read, which would fail: the poller forgets
+// what it was told before the callback runs, but the expiry is yet to
+// come, so it wakes the caller. Once due, it reads the expirations (the
+// read sets the next one); false (the timer has not fired yet) parks the
+// caller until it has.
+func (c *clock) readIfDue(fd uintptr) bool {
+	if time.Now().Before(c.due) {
+		return false
 	}
 	_, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&c.n)), unsafe.Sizeof(c.n))
-	return e != unix.EAGAIN
+	if e == unix.EAGAIN {
+		return false
+	}
+	c.err = e
+	if e == 0 {
+		c.due = c.due.Add(time.Duration(c.n) * c.period)
+	}
+	return true
 }
 
 func (c *clock) close() error { return c.f.Close() }

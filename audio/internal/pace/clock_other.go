@@ -2,17 +2,8 @@
 
 package pace
 
-import (
-	"errors"
-	"time"
-)
+import "errors"
 
-// clock is a pollable timer where the system has one; elsewhere Pacers
-// sleep on the runtime's timers.
-type clock struct{}
-
-func newClock() (*clock, error) { return nil, errors.New("pace: no pollable clock") }
-
-func (*clock) sleep(time.Duration) {}
-
-func (*clock) close() error { return nil }
+// newClock fails: only Linux has a pollable periodic clock here, and
+// elsewhere Pacers sleep on the runtime's timers.
+func newClock() (ticker, error) { return nil, errors.New("pace: no pollable clock") }
