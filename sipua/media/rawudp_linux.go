@@ -17,9 +17,11 @@ import (
 // was idle; and a socket in the poller wakes the process for every packet
 // even when nobody waits for it. With a packet each way every 20 ms that
 // was most of what a call cost. So the socket is a non-blocking descriptor
-// of its own: sendto and recvmsg never block, and the kernel stamps each
+// of its own: sendto and recvmmsg never block, and the kernel stamps each
 // packet's arrival (SO_TIMESTAMPNS), so that packets read in a batch once a
-// frame keep their true arrival times for the jitter buffer.
+// frame keep their true arrival times for the jitter buffer. One recvmmsg
+// takes a frame's packet and finds the socket empty, where recvmsg took
+// two calls.
 //
 // A goroutine that must wait for packets waits on a duplicate descriptor
 // that is in the poller (wait), until stopWaiting takes it out.
@@ -38,13 +40,32 @@ type rawUDP struct {
 
 	wsa rawSockaddr
 
-	msg     syscall.Msghdr
-	iov     syscall.Iovec
-	from    [syscall.SizeofSockaddrInet6]byte
-	control [64]byte // one SCM_TIMESTAMPNS
+	// The batch the last recvmmsg took: count datagrams, next the one
+	// to hand out; short, if the socket had fewer than rxBatch waiting.
+	msgs        [rxBatch]mmsghdr
+	iovs        [rxBatch]syscall.Iovec
+	from        [rxBatch][syscall.SizeofSockaddrInet6]byte
+	control     [rxBatch][64]byte // one SCM_TIMESTAMPNS each
+	bufs        [rxBatch][]byte
+	count, next int
+	short       bool
 }
 
-// errNoPacket is readFrom's answer when no packet is waiting.
+// mmsghdr is struct mmsghdr, one message of recvmmsg.
+type mmsghdr struct {
+	hdr syscall.Msghdr
+	len uint32
+}
+
+// rxBatch is how many datagrams one recvmmsg takes: a frame brings one,
+// or a few after a delay on the way.
+const rxBatch = 4
+
+// maxDatagram is the largest datagram taken whole: an Ethernet frame's
+// payload. RTP on a voice call is far smaller.
+const maxDatagram = 1500
+
+// errNoPacket is readNext's answer when no packet is waiting.
 var errNoPacket = errors.New("media: no packet waiting")
 
 // listenRawUDP opens the socket on ip:port. The net package makes it
@@ -57,6 +78,9 @@ func listenRawUDP(ip netip.Addr, port int) (*rawUDP, error) {
 	}
 	defer c.Close()
 	r := &rawUDP{fd: -1, local: c.LocalAddr().(*net.UDPAddr).AddrPort()}
+	for i := range r.bufs {
+		r.bufs[i] = make([]byte, maxDatagram)
+	}
 	r.local = netip.AddrPortFrom(r.local.Addr().Unmap(), r.local.Port())
 	rc, err := c.SyscallConn()
 	if err != nil {
@@ -72,6 +96,10 @@ func listenRawUDP(ip netip.Addr, port int) (*rawUDP, error) {
 		// Without kernel timestamps (qemu-user lacks the option), a
 		// packet's arrival is when it is read.
 		r.stamped = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1) == nil
+		// Don't fragment: an IPv4 packet with DF set may carry the ID 0
+		// (RFC 6864), where one without draws a random ID each send.
+		// RTP packets are far smaller than any path's MTU.
+		_ = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_MTU_DISCOVER, syscall.IP_PMTUDISC_DO)
 		r.fd, serr = dupCloexec(int(fd))
 	}); err != nil {
 		return nil, err
@@ -150,47 +178,67 @@ func (r *rawUDP) writeTo(b []byte, to netip.AddrPort) error {
 	return nil
 }
 
-// readFrom takes the next waiting datagram into b, without blocking: its
-// length, source and arrival time (the kernel's, on the wall clock), or
-// errNoPacket.
-func (r *rawUDP) readFrom(b []byte) (int, netip.AddrPort, time.Time, error) {
-	if len(b) == 0 {
-		return 0, netip.AddrPort{}, time.Time{}, syscall.EINVAL
+// readNext hands out the next waiting datagram, without blocking: its
+// bytes, valid until the next call, its source and its arrival time (the
+// kernel's, on the wall clock); or errNoPacket, once each time the socket
+// is found empty. It takes datagrams rxBatch at a time.
+func (r *rawUDP) readNext() ([]byte, netip.AddrPort, time.Time, error) {
+	if r.next == r.count {
+		if r.short {
+			r.short = false
+			return nil, netip.AddrPort{}, time.Time{}, errNoPacket
+		}
+		if err := r.readBatch(); err != nil {
+			return nil, netip.AddrPort{}, time.Time{}, err
+		}
 	}
+	i := r.next
+	r.next++
+	m := &r.msgs[i]
+	from := parseSockaddr(r.from[i][:min(int(m.hdr.Namelen), len(r.from[i]))])
+	return r.bufs[i][:m.len], from, arrival(r.control[i][:min(int(m.hdr.Controllen), len(r.control[i]))]), nil
+}
+
+// readBatch takes up to rxBatch waiting datagrams with one recvmmsg.
+func (r *rawUDP) readBatch() error {
+	r.count, r.next = 0, 0
 	if r.fd < 0 {
-		return 0, netip.AddrPort{}, time.Time{}, net.ErrClosed
+		return net.ErrClosed
 	}
-	r.iov.Base = &b[0]
-	r.iov.SetLen(len(b))
-	r.msg = syscall.Msghdr{Name: &r.from[0], Namelen: uint32(len(r.from)), Iov: &r.iov, Control: &r.control[0]}
-	r.msg.Iovlen = 1
-	r.msg.SetControllen(len(r.control))
-	n, _, e := syscall.RawSyscall(syscall.SYS_RECVMSG, uintptr(r.fd), uintptr(unsafe.Pointer(&r.msg)), syscall.MSG_DONTWAIT)
-	r.iov.Base = nil
+	for i := range r.msgs {
+		r.iovs[i].Base = &r.bufs[i][0]
+		r.iovs[i].SetLen(len(r.bufs[i]))
+		r.msgs[i] = mmsghdr{hdr: syscall.Msghdr{Name: &r.from[i][0], Namelen: uint32(len(r.from[i])), Iov: &r.iovs[i],
+			Control: &r.control[i][0]}}
+		r.msgs[i].hdr.Iovlen = 1
+		r.msgs[i].hdr.SetControllen(len(r.control[i]))
+	}
+	n, _, e := syscall.RawSyscall6(syscall.SYS_RECVMMSG, uintptr(r.fd), uintptr(unsafe.Pointer(&r.msgs[0])), rxBatch,
+		syscall.MSG_DONTWAIT, 0, 0)
 	switch e {
 	case 0:
 	case syscall.EAGAIN:
-		return 0, netip.AddrPort{}, time.Time{}, errNoPacket
+		return errNoPacket
 	default:
-		return 0, netip.AddrPort{}, time.Time{}, e
+		return e
 	}
-	from := parseSockaddr(r.from[:min(int(r.msg.Namelen), len(r.from))])
-	return int(n), from, r.arrival(), nil
+	r.count = int(n)
+	r.short = r.count < rxBatch
+	return nil
 }
 
-// arrival reads the kernel's timestamp from the last message's control
-// data; the zero time if there is none.
-func (r *rawUDP) arrival() time.Time {
+// arrival reads the kernel's timestamp from a message's control data;
+// the zero time if there is none.
+func arrival(control []byte) time.Time {
 	data := syscall.CmsgLen(0)
-	end := min(int(r.msg.Controllen), len(r.control))
-	for off := 0; off+data <= end; {
-		h := (*syscall.Cmsghdr)(unsafe.Pointer(&r.control[off]))
+	for off := 0; off+data <= len(control); {
+		h := (*syscall.Cmsghdr)(unsafe.Pointer(&control[off]))
 		l := int(h.Len)
-		if l < data || off+l > end {
+		if l < data || off+l > len(control) {
 			break
 		}
 		if h.Level == syscall.SOL_SOCKET && h.Type == syscall.SCM_TIMESTAMPNS && l >= syscall.CmsgLen(int(unsafe.Sizeof(syscall.Timespec{}))) {
-			ts := (*syscall.Timespec)(unsafe.Pointer(&r.control[off+data]))
+			ts := (*syscall.Timespec)(unsafe.Pointer(&control[off+data]))
 			return time.Unix(ts.Unix())
 		}
 		off += syscall.CmsgSpace(l - data)

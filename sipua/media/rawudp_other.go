@@ -16,9 +16,10 @@ type rawUDP struct {
 	conn    *net.UDPConn
 	local   netip.AddrPort
 	stamped bool // never: arrivals are stamped when read
+	buf     []byte
 }
 
-// errNoPacket is readFrom's answer when no packet is waiting.
+// errNoPacket is readNext's answer when no packet is waiting.
 var errNoPacket = errors.New("media: no packet waiting")
 
 func listenRawUDP(ip netip.Addr, port int) (*rawUDP, error) {
@@ -27,7 +28,7 @@ func listenRawUDP(ip netip.Addr, port int) (*rawUDP, error) {
 		return nil, err
 	}
 	l := c.LocalAddr().(*net.UDPAddr).AddrPort()
-	return &rawUDP{conn: c, local: netip.AddrPortFrom(l.Addr().Unmap(), l.Port())}, nil
+	return &rawUDP{conn: c, local: netip.AddrPortFrom(l.Addr().Unmap(), l.Port()), buf: make([]byte, 1500)}, nil
 }
 
 func (r *rawUDP) localAddr() netip.AddrPort { return r.local }
@@ -37,18 +38,18 @@ func (r *rawUDP) writeTo(b []byte, to netip.AddrPort) error {
 	return err
 }
 
-// wait returns at once: readFrom blocks instead.
+// wait returns at once: readNext blocks instead.
 func (r *rawUDP) wait() error { return nil }
 
-// readFrom waits for the next datagram, up to a frame; errNoPacket if none
-// came.
-func (r *rawUDP) readFrom(b []byte) (int, netip.AddrPort, time.Time, error) {
+// readNext waits for the next datagram, up to a frame; errNoPacket if none
+// came. Its bytes are valid until the next call.
+func (r *rawUDP) readNext() ([]byte, netip.AddrPort, time.Time, error) {
 	_ = r.conn.SetReadDeadline(time.Now().Add(FrameDuration))
-	n, from, err := r.conn.ReadFromUDPAddrPort(b)
+	n, from, err := r.conn.ReadFromUDPAddrPort(r.buf)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return 0, netip.AddrPort{}, time.Time{}, errNoPacket
+		return nil, netip.AddrPort{}, time.Time{}, errNoPacket
 	}
-	return n, netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), time.Now(), err
+	return r.buf[:n], netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), time.Now(), err
 }
 
 // stopWaiting reports that the socket cannot leave the poller here.

@@ -66,7 +66,6 @@ type Stream struct {
 	// receiver goroutine, or by ReadFrame once DrainOnRead was called.
 	// It is taken before mu.
 	rxMu        sync.Mutex
-	rxBuf       []byte
 	drainOnRead atomic.Bool
 
 	mu         sync.Mutex
@@ -173,7 +172,7 @@ func Listen(ip netip.Addr, port int, log *slog.Logger, onDTMF func(key byte)) (*
 		ssrc: rand.Uint32(), seq: uint16(rand.Uint32()), ts: rand.Uint32(), marker: true, dtmfEvent: -1,
 		rtcpEvery: rtcpInterval, cname: fmt.Sprintf("intercom-%08x@%s", rand.Uint32(), ip),
 		payload: make([]byte, 0, 512), packet: make([]byte, 1500), protected: make([]byte, 0, 1500),
-		plain: make([]byte, 0, 1500), dtmfQueue: make([]byte, 0, 32), rxBuf: make([]byte, 1500)}
+		plain: make([]byte, 0, 1500), dtmfQueue: make([]byte, 0, 32)}
 	s.wg.Add(3)
 	go s.receiveLoop()
 	go s.readLoop(func(b []byte) (int, netip.AddrPort, error) {
@@ -222,7 +221,7 @@ func (s *Stream) drain() {
 	defer s.rxMu.Unlock()
 	now := time.Now()
 	for range maxDrain {
-		n, from, at, err := s.rtp.readFrom(s.rxBuf)
+		b, from, at, err := s.rtp.readNext()
 		if err != nil {
 			return
 		}
@@ -233,7 +232,7 @@ func (s *Stream) drain() {
 		if age := now.Sub(at); !at.IsZero() && age > 0 && age < time.Second {
 			arrived = now.Add(-age)
 		}
-		s.receiveRTP(s.rxBuf[:n], from, arrived)
+		s.receiveRTP(b, from, arrived)
 	}
 }
 
