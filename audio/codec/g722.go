@@ -9,13 +9,6 @@ package codec
 // kept doubled, at 16-bit scale, so that products with the Q15 predictor
 // coefficients shift by 15. Pole coefficients are Q14, zero coefficients Q15.
 
-// qmfTaps is the impulse response of the 24-tap QMF, h0..h23 scaled by 2^13
-// (h0 = 3 is 0.000366211). It is symmetric: h(i) = h(23-i).
-var qmfTaps = [24]int32{
-	3, -11, -11, 53, 12, -156, 32, 362, -210, -805, 951, 3876,
-	3876, 951, -805, -210, 362, 32, -156, 12, 53, -11, -11, 3,
-}
-
 // qmf is the delay line of the transmit or receive QMF: 24 samples in a ring
 // written twice, so that the last 24 are always contiguous.
 type qmf struct {
@@ -38,24 +31,45 @@ func (q *qmf) push(older, newer int16) (odd, even int32) {
 	}
 	q.pos = p
 	w := (*[24]int16)(q.line[p : p+24]) // oldest first
-	for i := 0; i < 12; i++ {
-		even += qmfTaps[2*i] * int32(w[2*i])
-		odd += qmfTaps[2*i+1] * int32(w[2*i+1])
-	}
+	// The taps are the impulse response h0..h23 scaled by 2^13 (h0 = 3 is
+	// 0.000366211), written out as immediates; qmfTaps in the tests is
+	// the same as a table. They are symmetric: h(i) = h(23-i).
+	even = 3*int32(w[0]) +
+		-11*int32(w[2]) +
+		12*int32(w[4]) +
+		32*int32(w[6]) +
+		-210*int32(w[8]) +
+		951*int32(w[10]) +
+		3876*int32(w[12]) +
+		-805*int32(w[14]) +
+		362*int32(w[16]) +
+		-156*int32(w[18]) +
+		53*int32(w[20]) +
+		-11*int32(w[22])
+	odd = -11*int32(w[1]) +
+		53*int32(w[3]) +
+		-156*int32(w[5]) +
+		362*int32(w[7]) +
+		-805*int32(w[9]) +
+		3876*int32(w[11]) +
+		951*int32(w[13]) +
+		-210*int32(w[15]) +
+		32*int32(w[17]) +
+		12*int32(w[19]) +
+		-11*int32(w[21]) +
+		3*int32(w[23])
 	return odd, even
 }
 
 // Quantizer tables of the lower sub-band.
 var (
 	// lowDecision are the decision levels of the 6-bit quantizer, each
-	// the lower bound of an interval 1..29 of the magnitude (QUANTL),
-	// padded with the last so that a binary search of 5 steps stays in
-	// the table.
-	lowDecision = [31]int32{
+	// the lower bound of an interval 1..29 of the magnitude (QUANTL) at
+	// the quantizer scale 1<<10.
+	lowDecision = [29]int32{
 		35, 72, 110, 150, 190, 233, 276, 323, 370, 422,
 		473, 530, 587, 650, 714, 786, 858, 940, 1023, 1121,
 		1219, 1339, 1458, 1612, 1765, 1980, 2195, 2557, 2919,
-		2919, 2919,
 	}
 	// lowLevel6 are the output levels of the 6-bit inverse quantizer for
 	// the magnitude intervals 0..29 (INVQBL).
@@ -81,6 +95,7 @@ var (
 
 // Tables indexed by code, built from the ones above.
 var (
+	lowInterval [2920]byte  // a magnitude at the scale 1<<10, up to the last level, to its interval
 	lowCode6    [2][30]byte // [negative][interval]: the 6-bit code I_L
 	lowInv6     [64]int32   // I_L to its quantized difference level
 	lowInv4     [16]int32   // I_L>>2 to its quantized difference level
@@ -95,6 +110,13 @@ var (
 )
 
 func init() {
+	i := 0
+	for m := range lowInterval {
+		for i < len(lowDecision) && int32(m) >= lowDecision[i] {
+			i++
+		}
+		lowInterval[m] = byte(i)
+	}
 	// Positive intervals 0..29 take the codes 61 down to 32; negative
 	// intervals 0 and 1 take 63 and 62, 2..29 take 31 down to 4. Codes 0
 	// to 3 are never sent; a decoder reads them as 63.
@@ -296,13 +318,10 @@ func (e *g722Encoder) encode(x0, x1 int16) byte {
 	if el < 0 {
 		wd = ^el
 	}
-	i := 0 // the interval of wd: how many decision levels it reaches
-	for step := 16; step > 0; step >>= 1 {
-		if wd >= lowDecision[i+step-1]*e.low.scale>>10 {
-			i += step
-		}
-	}
-	i = min(i, 29) // the padding counts for nothing
+	// The interval of wd is how many decision levels D it reaches:
+	// wd >= D*scale>>10, which is D <= ((wd+1)<<10-1)/scale. One division
+	// and a table take the place of a search with a product each step.
+	i := lowInterval[min(((wd+1)<<10-1)/e.low.scale, int32(len(lowInterval)-1))]
 	neg := 0
 	if el < 0 {
 		neg = 1

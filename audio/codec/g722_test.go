@@ -414,3 +414,41 @@ func pcmBytes(s []int16) []byte {
 	}
 	return b
 }
+
+// qmfTaps is the impulse response of the 24-tap QMF, h0..h23 scaled by 2^13.
+var qmfTaps = [24]int32{
+	3, -11, -11, 53, 12, -156, 32, 362, -210, -805, 951, 3876,
+	3876, 951, -805, -210, 362, 32, -156, 12, 53, -11, -11, 3,
+}
+
+// TestQMFTaps: the QMF's written-out sums are the filter of qmfTaps over
+// the last 24 samples.
+func TestQMFTaps(t *testing.T) {
+	var q qmf
+	var hist []int16
+	x := uint32(1)
+	for n := range 200 {
+		pair := [2]int16{}
+		for k := range pair {
+			x = x*1664525 + 1013904223
+			pair[k] = int16(x >> 16)
+		}
+		hist = append(hist, pair[0], pair[1])
+		odd, even := q.push(pair[0], pair[1])
+		var wantOdd, wantEven int32
+		for i, h := range qmfTaps {
+			j := len(hist) - 24 + i // oldest first
+			if j < 0 {
+				continue
+			}
+			if i%2 == 0 {
+				wantEven += h * int32(hist[j])
+			} else {
+				wantOdd += h * int32(hist[j])
+			}
+		}
+		if odd != wantOdd || even != wantEven {
+			t.Fatalf("pair %d: sums %d, %d, want %d, %d", n, odd, even, wantOdd, wantEven)
+		}
+	}
+}
