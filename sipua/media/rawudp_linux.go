@@ -46,7 +46,7 @@ type rawUDP struct {
 	iovs        [rxBatch]syscall.Iovec
 	from        [rxBatch][syscall.SizeofSockaddrInet6]byte
 	control     [rxBatch][64]byte // one SCM_TIMESTAMPNS each
-	bufs        [rxBatch][]byte
+	bufs        [rxBatch][maxDatagram]byte
 	count, next int
 	short       bool
 }
@@ -78,8 +78,11 @@ func listenRawUDP(ip netip.Addr, port int) (*rawUDP, error) {
 	}
 	defer c.Close()
 	r := &rawUDP{fd: -1, local: c.LocalAddr().(*net.UDPAddr).AddrPort()}
-	for i := range r.bufs {
-		r.bufs[i] = make([]byte, maxDatagram)
+	for i := range r.msgs { // each message's buffers, set once
+		r.iovs[i].Base = &r.bufs[i][0]
+		r.iovs[i].SetLen(maxDatagram)
+		r.msgs[i].hdr = syscall.Msghdr{Name: &r.from[i][0], Iov: &r.iovs[i], Control: &r.control[i][0]}
+		r.msgs[i].hdr.Iovlen = 1
 	}
 	r.local = netip.AddrPortFrom(r.local.Addr().Unmap(), r.local.Port())
 	rc, err := c.SyscallConn()
@@ -205,12 +208,8 @@ func (r *rawUDP) readBatch() error {
 	if r.fd < 0 {
 		return net.ErrClosed
 	}
-	for i := range r.msgs {
-		r.iovs[i].Base = &r.bufs[i][0]
-		r.iovs[i].SetLen(len(r.bufs[i]))
-		r.msgs[i] = mmsghdr{hdr: syscall.Msghdr{Name: &r.from[i][0], Namelen: uint32(len(r.from[i])), Iov: &r.iovs[i],
-			Control: &r.control[i][0]}}
-		r.msgs[i].hdr.Iovlen = 1
+	for i := range r.msgs { // the lengths the kernel overwrote
+		r.msgs[i].hdr.Namelen = uint32(len(r.from[i]))
 		r.msgs[i].hdr.SetControllen(len(r.control[i]))
 	}
 	n, _, e := syscall.RawSyscall6(syscall.SYS_RECVMMSG, uintptr(r.fd), uintptr(unsafe.Pointer(&r.msgs[0])), rxBatch,
